@@ -1,0 +1,1 @@
+"""Studybot: a Discord study assistant for learning Python for machine learning."""

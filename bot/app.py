@@ -1,0 +1,73 @@
+"""The composition root: settings in, a ready set of services out, the same for every adapter."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+
+from bot.clock import Clock, SystemClock
+from bot.curriculum.loader import load_curriculum
+from bot.curriculum.model import Curriculum
+from bot.services import Services
+from bot.services.context import Context
+from bot.settings import Settings
+from bot.storage import migrate
+from bot.storage.db import Database, DatabaseUnavailable
+from bot.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    services: Services
+
+    @property
+    def curriculum(self) -> Curriculum:
+        return self.services.ctx.curriculum
+
+    def reload_content(self) -> Curriculum:
+        """Load content anew; on error raise ContentError and keep what was loaded before."""
+        curriculum = load_curriculum(self.settings.content_dir, self.settings.quizzes_dir)
+        self.services.ctx.curriculum = curriculum
+        return curriculum
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def prepare_database(db: Database) -> None:
+    """Reach the database; bring an embedded SQLite file up to date, refuse a stale server."""
+    db.ping()
+    url = db.url.render_as_string(hide_password=False)
+    if db.sqlite:
+        if migrate.ensure_schema(url):
+            log.info("database %s migrated to %s", db.display_url, migrate.current(url))
+        return
+    if migrate.current(url) != migrate.head():
+        raise DatabaseUnavailable(
+            f"{db.display_url} is not at the latest schema; run `studybot db upgrade`"
+        )
+
+
+def build_app(
+    settings: Settings, clock: Clock | None = None, rng: random.Random | None = None
+) -> App:
+    """Raises ContentError or DatabaseUnavailable with messages meant for the user."""
+    curriculum = load_curriculum(settings.content_dir, settings.quizzes_dir)
+    db = Database(settings.database_url)
+    try:
+        prepare_database(db)
+    except Exception:
+        db.close()
+        raise
+    ctx = Context(
+        store=Store(db),
+        clock=clock or SystemClock(),
+        curriculum=curriculum,
+        rng=rng or random.SystemRandom(),
+    )
+    return App(settings=settings, db=db, services=Services.build(ctx))

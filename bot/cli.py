@@ -1,0 +1,197 @@
+"""`studybot …` and `python -m bot …`: the one entry point of every adapter and tool."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from bot.settings import ROOT, Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    help="Studybot: a study assistant for learning Python for machine learning.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema (Alembic) commands.", no_args_is_help=True)
+content_app = typer.Typer(help="Roadmap and quiz content.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(content_app, name="content")
+
+log = logging.getLogger("bot")
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except SettingsError as error:
+        fail(f"studybot: {error}", 2)
+
+
+def _log_to_file(settings: Settings) -> Path:
+    """Interactive tools keep tracebacks out of the terminal and in a file beside the data."""
+    path = ROOT / "data" / "studybot.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        filename=path,
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return path
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Known failures become the one-line messages they carry; anything else goes to the log."""
+    from bot.curriculum.model import ContentError
+    from bot.storage.db import DatabaseUnavailable
+
+    try:
+        yield
+    except ContentError as error:
+        fail(f"studybot: the content has problems:\n{error}")
+    except DatabaseUnavailable as error:
+        fail(f"studybot: {error}")
+
+
+def _user_id(name: str) -> int:
+    """A stable id for a console user name, in Discord's snowflake range."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:7], "big")
+
+
+def _local_zone() -> str:
+    try:
+        from tzlocal import get_localzone_name
+
+        return get_localzone_name() or "UTC"
+    except Exception:
+        return "UTC"
+
+
+@app.command()
+def console(
+    guild: Annotated[int, typer.Option(help="The local server id.")] = 1,
+    user: Annotated[str, typer.Option(help="Your name in this session.")] = "",
+    timezone: Annotated[
+        str, typer.Option(help="Your IANA time zone (default: this computer's).")
+    ] = "",
+) -> None:
+    """A study session in the terminal, on the same services and data as the Discord bot."""
+    from rich.console import Console
+
+    from bot.adapters.console.session import ConsoleSession, is_interactive
+    from bot.app import build_app
+    from bot.cards import UserError
+    from bot.storage.store import MemberRef
+
+    settings = _settings()
+    _log_to_file(settings)
+    name = user or os.environ.get("USER") or "student"
+    who = MemberRef(guild_id=guild, user_id=_user_id(name), display_name=name)
+    with user_errors():
+        studybot = build_app(settings)
+    interactive = is_interactive(sys.stdin)
+    out = Console(highlight=False, soft_wrap=not interactive)
+
+    async def session() -> None:
+        chat = ConsoleSession(studybot.services, who, out, interactive)
+        zone = timezone or _local_zone()
+        try:
+            await studybot.services.progress.set_timezone(who, zone)
+        except UserError as error:
+            if timezone:
+                fail(f"studybot: {error}", 2)
+        await chat.run(sys.stdin)
+
+    try:
+        asyncio.run(session())
+    finally:
+        studybot.close()
+
+
+@app.command()
+def run() -> None:
+    """The Discord bot (needs STUDYBOT_DISCORD_TOKEN)."""
+    settings = _settings()
+    if not settings.discord_token:
+        fail("studybot: set STUDYBOT_DISCORD_TOKEN (in the environment or .env) to run the bot", 2)
+    fail("studybot: the Discord adapter is not built yet (issue #4); use `studybot console`", 1)
+
+
+def _database_command(action: Callable[[str], None]) -> None:
+    from bot.storage.db import DatabaseUnavailable
+    from bot.storage.urls import normalise_url
+
+    settings = _settings()
+    url = normalise_url(settings.database_url).render_as_string(hide_password=False)
+    try:
+        action(url)
+    except DatabaseUnavailable as error:
+        fail(f"studybot: {error}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Migrate the database up to a revision (default: the latest)."""
+    from bot.storage import migrate
+
+    def action(url: str) -> None:
+        migrate.upgrade(url, revision)
+        typer.echo(f"at revision {migrate.current(url)}")
+
+    _database_command(action)
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="e.g. base or 0001")]) -> None:
+    """Migrate the database down to a revision."""
+    from bot.storage import migrate
+
+    def action(url: str) -> None:
+        migrate.downgrade(url, revision)
+        typer.echo(f"at revision {migrate.current(url) or 'base'}")
+
+    _database_command(action)
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's schema revision."""
+    from bot.storage import migrate
+
+    _database_command(lambda url: typer.echo(migrate.current(url) or "base (empty)"))
+
+
+@content_app.command("check")
+def content_check(
+    content: Annotated[Path | None, typer.Option(help="Lessons folder.")] = None,
+    quizzes: Annotated[Path | None, typer.Option(help="Quiz banks folder.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Validate lessons and quiz banks; print every problem as path:line: message."""
+    from bot.curriculum.check import run_check
+
+    settings = _settings()
+    code, text = run_check(
+        content or settings.content_dir, quizzes or settings.quizzes_dir, as_json=as_json
+    )
+    typer.echo(text)
+    raise typer.Exit(code)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,203 @@
+"""The tables. Facts (activity days, XP events, attempts) are written once; totals are caches.
+
+Every member-owned row is keyed by (guild_id, user_id); unique constraints, not application
+checks, make a repeated delivery of the same event harmless.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.storage.types import UTCDateTime
+
+
+def _id(**kw: object) -> object:
+    return Field(sa_type=BigInteger, **kw)  # type: ignore[call-overload]
+
+
+def _instant(nullable: bool = False) -> object:
+    return Field(sa_type=UTCDateTime, nullable=nullable)  # type: ignore[call-overload]
+
+
+class GuildSettings(SQLModel, table=True):
+    __tablename__ = "guild_settings"
+
+    guild_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    timezone: str = Field(default="UTC", max_length=64)
+    lesson_channel_id: int | None = _id(default=None, nullable=True)
+    challenge_channel_id: int | None = _id(default=None, nullable=True)
+    leaderboard_channel_id: int | None = _id(default=None, nullable=True)
+    moderator_role_id: int | None = _id(default=None, nullable=True)
+    created_at: datetime = _instant()
+    updated_at: datetime = _instant()
+
+
+class Schedule(SQLModel, table=True):
+    """When a guild's timed posts go out; the scheduler reads these, its job store is a cache."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (UniqueConstraint("guild_id", "kind", name="uq_schedule_guild_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _id(index=True)
+    kind: str = Field(max_length=32)  # lesson | challenge | leaderboard
+    cron: str = Field(max_length=64)  # crontab fields, read in the guild's time zone
+    enabled: bool = True
+    updated_at: datetime = _instant()
+
+
+class Member(SQLModel, table=True):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("guild_id", "user_id", name="uq_member"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _id()
+    user_id: int = _id()
+    display_name: str = Field(default="", max_length=100)
+    timezone: str | None = Field(default=None, max_length=64)
+    xp_total: int = 0
+    streak_current: int = 0
+    streak_best: int = 0
+    last_active_day: date | None = None
+    freezes: int = 0
+    created_at: datetime = _instant()
+
+
+class ActivityDay(SQLModel, table=True):
+    """One row for each local day a member studied: the fact streaks are computed from."""
+
+    __tablename__ = "activity_days"
+    __table_args__ = (UniqueConstraint("guild_id", "user_id", "day", name="uq_activity_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _id()
+    user_id: int = _id()
+    day: date
+    first_at: datetime = _instant()
+
+
+class XpEvent(SQLModel, table=True):
+    __tablename__ = "xp_events"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "user_id", "reason", "ref", name="uq_xp_event"),
+        Index("ix_xp_guild_at", "guild_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _id()
+    user_id: int = _id()
+    reason: str = Field(max_length=32)  # lesson | quiz | challenge | review
+    ref: str = Field(max_length=128)
+    amount: int
+    at: datetime = _instant()
+
+
+class LessonProgress(SQLModel, table=True):
+    __tablename__ = "lesson_progress"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "user_id", "lesson_id", name="uq_lesson_progress"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _id()
+    user_id: int = _id()
+    lesson_id: str = Field(max_length=64)
+    completed_at: datetime = _instant()
+
+
+class QuizAttempt(SQLModel, table=True):
+    """One answer. `attempt_ref` names the asked question, so a replayed answer is one row."""
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "user_id", "attempt_ref", name="uq_quiz_attempt"),
+        Index("ix_attempt_member_item", "guild_id", "user_id", "item_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _id()
+    user_id: int = _id()
+    attempt_ref: str = Field(max_length=128)
+    item_id: str = Field(max_length=64)
+    topic: str = Field(max_length=64)
+    seed: int | None = _id(default=None, nullable=True)
+    answer: str = Field(max_length=500)
+    correct: bool
+    at: datetime = _instant()
+
+
+class ReviewCard(SQLModel, table=True):
+    """Spaced-repetition state of one item for one member."""
+
+    __tablename__ = "review_cards"
+    __table_args__ = (UniqueConstraint("guild_id", "user_id", "item_id", name="uq_review_card"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _id()
+    user_id: int = _id()
+    item_id: str = Field(max_length=64)
+    box: int = 0
+    interval_days: int = 0
+    due_on: date
+    reps: int = 0
+    lapses: int = 0
+    last_seen_at: datetime = _instant()
+
+
+class DailyChallenge(SQLModel, table=True):
+    __tablename__ = "daily_challenges"
+    __table_args__ = (UniqueConstraint("guild_id", "day", name="uq_daily_challenge"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _id()
+    day: date
+    item_id: str = Field(max_length=64)
+    seed: int = _id()
+    created_at: datetime = _instant()
+
+
+class ChallengeAnswer(SQLModel, table=True):
+    __tablename__ = "challenge_answers"
+    __table_args__ = (UniqueConstraint("challenge_id", "user_id", name="uq_challenge_answer"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    challenge_id: int = Field(foreign_key="daily_challenges.id")
+    guild_id: int = _id()
+    user_id: int = _id()
+    answer: str = Field(max_length=500)
+    correct: bool
+    at: datetime = _instant()
+
+
+class Delivery(SQLModel, table=True):
+    """A post made (or being made) by a timed job: one per (guild, kind, key)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("guild_id", "kind", "key", name="uq_delivery"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _id()
+    kind: str = Field(max_length=32)
+    key: str = Field(max_length=128)
+    channel_id: int | None = _id(default=None, nullable=True)
+    message_id: int | None = _id(default=None, nullable=True)
+    created_at: datetime = _instant()
+
+
+class Run(SQLModel, table=True):
+    """A snippet run: who ran what (by hash) and how it ended, for rate limits and reports."""
+
+    __tablename__ = "runs"
+    __table_args__ = (Index("ix_run_member_at", "guild_id", "user_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _id()
+    user_id: int = _id()
+    code_sha256: str = Field(max_length=64)
+    status: str = Field(max_length=16)
+    exit_code: int | None = None
+    wall_ms: float = 0.0
+    started_at: datetime = _instant()

@@ -1,0 +1,394 @@
+"""Every query the services need, as async methods over `Database`.
+
+Each public method is one unit of work in one transaction on one thread hop. Writes that
+record facts go through the unique constraints with INSERT … ON CONFLICT DO NOTHING and update
+totals with atomic `x = x + n` UPDATEs, so a replayed event counts once and concurrent writers
+never lose an update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Insert, and_, case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel
+
+from bot.storage.db import Database
+from bot.storage.models import (
+    ActivityDay,
+    GuildSettings,
+    LessonProgress,
+    Member,
+    QuizAttempt,
+    ReviewCard,
+    XpEvent,
+)
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """Who is acting: plain ids and the name to show on leaderboards."""
+
+    guild_id: int
+    user_id: int
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class MemberView:
+    guild_id: int
+    user_id: int
+    display_name: str
+    timezone: str | None
+    guild_timezone: str | None
+    xp_total: int
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    attempt_ref: str
+    item_id: str
+    topic: str
+    seed: int | None
+    answer: str
+    correct: bool
+    xp: int
+    at: datetime
+    day: date
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a write did: `new` is False when the same event had been recorded before."""
+
+    new: bool
+    xp_awarded: int
+    xp_total: int
+
+
+@dataclass(frozen=True)
+class Standing:
+    user_id: int
+    display_name: str
+    xp: int
+
+
+class Store:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _insert(self, model: type[SQLModel]) -> Any:
+        table = model.__table__  # type: ignore[attr-defined]
+        return sqlite.insert(table) if self.db.sqlite else postgresql.insert(table)
+
+    def _insert_ignore(self, session: Session, statement: Insert, *returning: Any) -> Any:
+        statement = statement.on_conflict_do_nothing()  # type: ignore[attr-defined]
+        if returning:
+            return session.execute(statement.returning(*returning)).first()
+        session.execute(statement)
+        return None
+
+    def _upsert_member(self, session: Session, who: MemberRef, at: datetime) -> None:
+        statement = self._insert(Member).values(
+            guild_id=who.guild_id,
+            user_id=who.user_id,
+            display_name=who.display_name,
+            xp_total=0,
+            streak_current=0,
+            streak_best=0,
+            freezes=0,
+            created_at=at,
+        )
+        if who.display_name:
+            statement = statement.on_conflict_do_update(
+                index_elements=["guild_id", "user_id"],
+                set_={"display_name": who.display_name},
+            )
+        else:
+            statement = statement.on_conflict_do_nothing()
+        session.execute(statement)
+
+    @staticmethod
+    def _member_where(who: MemberRef) -> Any:
+        return and_(Member.guild_id == who.guild_id, Member.user_id == who.user_id)
+
+    def _record_activity(
+        self, session: Session, who: MemberRef, day: date, at: datetime, xp: int
+    ) -> int:
+        """Add XP and the day to the member's caches; returns the new XP total."""
+        inserted_day = self._insert_ignore(
+            session,
+            self._insert(ActivityDay).values(
+                guild_id=who.guild_id, user_id=who.user_id, day=day, first_at=at
+            ),
+            ActivityDay.id,
+        )
+        values: dict[str, Any] = {"xp_total": Member.xp_total + xp}
+        if inserted_day is not None:
+            # Streak cache, advanced in SQL; `studybot db rebuild-stats` rebuilds it from days.
+            yesterday = day - timedelta(days=1)
+            values["streak_current"] = case(
+                (Member.last_active_day > day, Member.streak_current),
+                (Member.last_active_day == yesterday, Member.streak_current + 1),
+                (Member.last_active_day == day, Member.streak_current),
+                else_=1,
+            )
+            values["last_active_day"] = case(
+                (Member.last_active_day > day, Member.last_active_day), else_=day
+            )
+        total = session.execute(
+            update(Member).where(self._member_where(who)).values(values).returning(Member.xp_total)
+        ).scalar_one()
+        if inserted_day is not None:
+            session.execute(
+                update(Member)
+                .where(self._member_where(who), Member.streak_current > Member.streak_best)
+                .values(streak_best=Member.streak_current)
+            )
+        return int(total)
+
+    # -- members and guilds --------------------------------------------------------------
+
+    async def member(self, who: MemberRef) -> MemberView | None:
+        def work(session: Session) -> MemberView | None:
+            row = session.execute(
+                select(Member, GuildSettings.timezone)
+                .outerjoin(GuildSettings, GuildSettings.guild_id == Member.guild_id)
+                .where(self._member_where(who))
+            ).first()
+            if row is None:
+                guild_zone = session.get(GuildSettings, who.guild_id)
+                return MemberView(
+                    who.guild_id,
+                    who.user_id,
+                    who.display_name,
+                    None,
+                    guild_zone.timezone if guild_zone else None,
+                    0,
+                )
+            member, guild_zone_name = row
+            return MemberView(
+                member.guild_id,
+                member.user_id,
+                member.display_name or who.display_name,
+                member.timezone,
+                guild_zone_name,
+                member.xp_total,
+            )
+
+        return await self.db.read(work)
+
+    async def set_member_timezone(self, who: MemberRef, zone: str, at: datetime) -> None:
+        def work(session: Session) -> None:
+            self._upsert_member(session, who, at)
+            session.execute(update(Member).where(self._member_where(who)).values(timezone=zone))
+
+        await self.db.write(work)
+
+    async def guild_settings(self, guild_id: int) -> GuildSettings | None:
+        return await self.db.read(lambda session: session.get(GuildSettings, guild_id))
+
+    async def set_guild_timezone(self, guild_id: int, zone: str, at: datetime) -> None:
+        def work(session: Session) -> None:
+            statement = (
+                self._insert(GuildSettings)
+                .values(guild_id=guild_id, timezone=zone, created_at=at, updated_at=at)
+                .on_conflict_do_update(
+                    index_elements=["guild_id"], set_={"timezone": zone, "updated_at": at}
+                )
+            )
+            session.execute(statement)
+
+        await self.db.write(work)
+
+    # -- lessons -------------------------------------------------------------------------
+
+    async def completed_lessons(self, who: MemberRef) -> set[str]:
+        def work(session: Session) -> set[str]:
+            rows = session.execute(
+                select(LessonProgress.lesson_id).where(
+                    LessonProgress.guild_id == who.guild_id, LessonProgress.user_id == who.user_id
+                )
+            )
+            return set(rows.scalars())
+
+        return await self.db.read(work)
+
+    async def complete_lesson(
+        self, who: MemberRef, lesson_id: str, xp: int, at: datetime, day: date
+    ) -> Recorded:
+        def work(session: Session) -> Recorded:
+            self._upsert_member(session, who, at)
+            inserted = self._insert_ignore(
+                session,
+                self._insert(LessonProgress).values(
+                    guild_id=who.guild_id, user_id=who.user_id, lesson_id=lesson_id, completed_at=at
+                ),
+                LessonProgress.id,
+            )
+            if inserted is None:
+                total = session.execute(
+                    select(Member.xp_total).where(self._member_where(who))
+                ).scalar_one()
+                return Recorded(new=False, xp_awarded=0, xp_total=int(total))
+            self._insert_ignore(
+                session,
+                self._insert(XpEvent).values(
+                    guild_id=who.guild_id,
+                    user_id=who.user_id,
+                    reason="lesson",
+                    ref=lesson_id,
+                    amount=xp,
+                    at=at,
+                ),
+            )
+            total = self._record_activity(session, who, day, at, xp)
+            return Recorded(new=True, xp_awarded=xp, xp_total=total)
+
+        return await self.db.write(work)
+
+    # -- quizzes -------------------------------------------------------------------------
+
+    async def record_answer(self, who: MemberRef, answer: AnswerRecord) -> Recorded:
+        def work(session: Session) -> Recorded:
+            self._upsert_member(session, who, answer.at)
+            inserted = self._insert_ignore(
+                session,
+                self._insert(QuizAttempt).values(
+                    guild_id=who.guild_id,
+                    user_id=who.user_id,
+                    attempt_ref=answer.attempt_ref,
+                    item_id=answer.item_id,
+                    topic=answer.topic,
+                    seed=answer.seed,
+                    answer=answer.answer[:500],
+                    correct=answer.correct,
+                    at=answer.at,
+                ),
+                QuizAttempt.id,
+            )
+            if inserted is None:
+                total = session.execute(
+                    select(Member.xp_total).where(self._member_where(who))
+                ).scalar_one()
+                return Recorded(new=False, xp_awarded=0, xp_total=int(total))
+            self._insert_ignore(
+                session,
+                self._insert(XpEvent).values(
+                    guild_id=who.guild_id,
+                    user_id=who.user_id,
+                    reason="quiz",
+                    ref=answer.attempt_ref,
+                    amount=answer.xp,
+                    at=answer.at,
+                ),
+            )
+            self._schedule_review(session, who, answer)
+            total = self._record_activity(session, who, answer.day, answer.at, answer.xp)
+            return Recorded(new=True, xp_awarded=answer.xp, xp_total=total)
+
+        return await self.db.write(work)
+
+    def _schedule_review(self, session: Session, who: MemberRef, answer: AnswerRecord) -> None:
+        """Wrong answers come back for review; the full spacing rules arrive in a later issue."""
+        if answer.correct:
+            session.execute(
+                update(ReviewCard)
+                .where(
+                    ReviewCard.guild_id == who.guild_id,
+                    ReviewCard.user_id == who.user_id,
+                    ReviewCard.item_id == answer.item_id,
+                )
+                .values(reps=ReviewCard.reps + 1, last_seen_at=answer.at)
+            )
+            return
+        statement = (
+            self._insert(ReviewCard)
+            .values(
+                guild_id=who.guild_id,
+                user_id=who.user_id,
+                item_id=answer.item_id,
+                box=0,
+                interval_days=1,
+                due_on=answer.day + timedelta(days=1),
+                reps=1,
+                lapses=1,
+                last_seen_at=answer.at,
+            )
+            .on_conflict_do_update(
+                index_elements=["guild_id", "user_id", "item_id"],
+                set_={
+                    "box": 0,
+                    "interval_days": 1,
+                    "due_on": answer.day + timedelta(days=1),
+                    "lapses": ReviewCard.lapses + 1,
+                    "reps": ReviewCard.reps + 1,
+                    "last_seen_at": answer.at,
+                },
+            )
+        )
+        session.execute(statement)
+
+    async def item_stats(self, who: MemberRef, item_ids: Sequence[str]) -> dict[str, bool]:
+        """For each item the member has answered: whether any answer was right."""
+
+        def work(session: Session) -> dict[str, bool]:
+            rows = session.execute(
+                select(QuizAttempt.item_id, func.max(case((QuizAttempt.correct, 1), else_=0)))
+                .where(
+                    QuizAttempt.guild_id == who.guild_id,
+                    QuizAttempt.user_id == who.user_id,
+                    QuizAttempt.item_id.in_(list(item_ids)),
+                )
+                .group_by(QuizAttempt.item_id)
+            )
+            return {item_id: bool(best) for item_id, best in rows}
+
+        return await self.db.read(work)
+
+    # -- progress and leaderboards -------------------------------------------------------
+
+    async def activity_days(self, who: MemberRef) -> list[date]:
+        def work(session: Session) -> list[date]:
+            rows = session.execute(
+                select(ActivityDay.day)
+                .where(ActivityDay.guild_id == who.guild_id, ActivityDay.user_id == who.user_id)
+                .order_by(ActivityDay.day)
+            )
+            return list(rows.scalars())
+
+        return await self.db.read(work)
+
+    async def leaderboard(self, guild_id: int, since: datetime | None, limit: int) -> list[Standing]:
+        """Top members by XP earned since an instant (or ever), ties broken by user id."""
+
+        def work(session: Session) -> list[Standing]:
+            if since is None:
+                rows = session.execute(
+                    select(Member.user_id, Member.display_name, Member.xp_total)
+                    .where(Member.guild_id == guild_id, Member.xp_total > 0)
+                    .order_by(Member.xp_total.desc(), Member.user_id)
+                    .limit(limit)
+                )
+            else:
+                earned = func.sum(XpEvent.amount).label("earned")
+                rows = session.execute(
+                    select(XpEvent.user_id, Member.display_name, earned)
+                    .join(
+                        Member,
+                        and_(Member.guild_id == XpEvent.guild_id, Member.user_id == XpEvent.user_id),
+                    )
+                    .where(XpEvent.guild_id == guild_id, XpEvent.at >= since)
+                    .group_by(XpEvent.user_id, Member.display_name)
+                    .order_by(earned.desc(), XpEvent.user_id)
+                    .limit(limit)
+                )
+            return [Standing(int(u), name or f"member {u}", int(xp)) for u, name, xp in rows]
+
+        return await self.db.read(work)
