@@ -121,6 +121,9 @@ def test_grading_each_kind() -> None:
     assert grade(text, "The   Transpose").correct and not grade(text, "inverse").correct
     output = _q(Kind.OUTPUT, "[1 2]\n(2,)")
     assert grade(output, "[1  2]  \n(2,)\n").correct and not grade(output, "[1 2]").correct
+    assert grade(_q(Kind.OUTPUT, "[ 4  6 13]"), "[4 6 13]").correct  # numpy's padding
+    assert grade(_q(Kind.OUTPUT, "[4, 6, 13]"), "[4,6,13]").correct
+    assert not grade(_q(Kind.OUTPUT, "[4 6 13]"), "[4 6 14]").correct
 
 
 def test_parse_number_forms() -> None:

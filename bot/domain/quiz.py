@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -71,9 +71,13 @@ def _normalise_text(text: str) -> str:
     return _SPACES.sub(" ", text.strip()).casefold()
 
 
+_PADDING = re.compile(r"\s*([\[\](){},:])\s*")
+
+
 def _normalise_output(text: str) -> str:
-    lines = [line.rstrip() for line in text.strip().splitlines()]
-    return "\n".join(_SPACES.sub(" ", line) for line in lines)
+    """Compare printed output by content: numpy pads arrays (`[ 4  6 13]`), people don't."""
+    lines = [line.strip() for line in text.strip().splitlines()]
+    return "\n".join(_PADDING.sub(r"\1", _SPACES.sub(" ", line)) for line in lines)
 
 
 def parse_number(text: str) -> float:
