@@ -105,7 +105,7 @@ def console(
     with user_errors():
         studybot = build_app(settings)
     interactive = is_interactive(sys.stdin)
-    out = Console(highlight=False, soft_wrap=not interactive)
+    out = Console(highlight=False, width=None if interactive else 100)
 
     async def session() -> None:
         chat = ConsoleSession(studybot.services, who, out, interactive)

@@ -33,7 +33,9 @@ def _lesson(lesson_id: str, track: str, order: int, prereq: tuple[str, ...], qui
     )
 
 
-def _static(item_id: str, kind: Kind, answer: object, difficulty: int = 1, **kw: object) -> QuizItem:
+def _static(
+    item_id: str, kind: Kind, answer: object, difficulty: int = 1, **kw: object
+) -> QuizItem:
     question = Question(
         item_id=item_id,
         topic="algebra",
@@ -44,8 +46,9 @@ def _static(item_id: str, kind: Kind, answer: object, difficulty: int = 1, **kw:
         difficulty=difficulty,
         **kw,  # type: ignore[arg-type]
     )
-    return QuizItem(id=item_id, topic="algebra", difficulty=difficulty, path=HERE, line=1,
-                    question=question)
+    return QuizItem(
+        id=item_id, topic="algebra", difficulty=difficulty, path=HERE, line=1, question=question
+    )
 
 
 def small_curriculum() -> Curriculum:

@@ -39,7 +39,7 @@ def test_one_instant_is_three_different_days_around_the_world() -> None:
 
 def test_naive_instant_is_refused() -> None:
     with pytest.raises(ValueError):
-        local_day(datetime(2026, 1, 1), BERLIN)  # noqa: DTZ001
+        local_day(datetime(2026, 1, 1), BERLIN)
 
 
 def test_streak_counts_consecutive_dates_and_survives_until_tomorrow() -> None:
@@ -102,8 +102,15 @@ def test_streak_never_exceeds_best_or_the_number_of_days(days: set[date]) -> Non
 
 
 def _q(kind: Kind, answer: object, **kw: object) -> Question:
-    return Question(item_id="t", topic="t", kind=kind, prompt="?", answer=answer,  # type: ignore[arg-type]
-                    explanation="", **kw)  # type: ignore[arg-type]
+    return Question(
+        item_id="t",
+        topic="t",
+        kind=kind,
+        prompt="?",
+        answer=answer,  # type: ignore[arg-type]
+        explanation="",
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def test_grading_each_kind() -> None:

@@ -57,7 +57,9 @@ class LessonService:
                     mark = "⬜"
                 else:
                     mark = "🔒"
-                lines.append(f"{mark} {number}. {lesson.title} (`{lesson.id}`, {lesson.minutes} min)")
+                lines.append(
+                    f"{mark} {number}. {lesson.title} (`{lesson.id}`, {lesson.minutes} min)"
+                )
             finished = sum(1 for lesson_id in track.lesson_ids if lesson_id in done)
             name = f"{track.order}. {track.title} — {finished}/{len(track.lesson_ids)}"
             fields.append(CardField(name=name, value="\n".join(lines)))

@@ -91,7 +91,7 @@ class QuizService:
             body += f"\n```python\n{question.code.rstrip()}\n```"
         actions: tuple[Action, ...] = ()
         if question.kind is Kind.CHOICE:
-            body += "\n" + "\n".join(f"**{n}.** {c}" for n, c in enumerate(question.choices, 1))
+            body += "\n\n" + "\n".join(f"{n}. {c}" for n, c in enumerate(question.choices, 1))
             actions = tuple(
                 Action(f"quiz:answer:{question.item_id}:{seed}:{n}", str(n), Style.SECONDARY)
                 for n in range(1, len(question.choices) + 1)
@@ -145,17 +145,13 @@ class QuizService:
             title, tone = "❌ Not quite", Tone.WARNING
             body = f"You answered **{result.given}**; the answer is **{result.expected}**.\n\n"
             body += question.explanation
-        gained = (
-            f"+{recorded.xp_awarded} XP" if recorded.new else "already answered: no new XP"
-        )
+        gained = f"+{recorded.xp_awarded} XP" if recorded.new else "already answered: no new XP"
         return Card(
             title=title,
             body=body,
             footer=f"{gained} · {recorded.xp_total} XP in all",
             tone=tone,
-            actions=(
-                Action(f"quiz:next:{question.topic}", "Next question", Style.PRIMARY),
-            ),
+            actions=(Action(f"quiz:next:{question.topic}", "Next question", Style.PRIMARY),),
         )
 
 

@@ -46,7 +46,12 @@ def make_engine(raw_url: str | URL, pool_size: int = 5) -> Engine:
     url = normalise_url(raw_url) if isinstance(raw_url, str) else raw_url
     if is_sqlite(url):
         if url.database and url.database != ":memory:":
-            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(url.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                shown = url.render_as_string(hide_password=True)
+                raise DatabaseUnavailable(f"cannot reach {shown}: {error.strerror}") from None
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 5}, poolclass=NullPool
         )

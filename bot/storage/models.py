@@ -13,6 +13,15 @@ from sqlmodel import Field, SQLModel
 
 from bot.storage.types import UTCDateTime
 
+# Named constraints, so later migrations (SQLite rebuilds tables for them) can address them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
 
 def _id(**kw: object) -> object:
     return Field(sa_type=BigInteger, **kw)  # type: ignore[call-overload]

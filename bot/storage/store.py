@@ -365,7 +365,9 @@ class Store:
 
         return await self.db.read(work)
 
-    async def leaderboard(self, guild_id: int, since: datetime | None, limit: int) -> list[Standing]:
+    async def leaderboard(
+        self, guild_id: int, since: datetime | None, limit: int
+    ) -> list[Standing]:
         """Top members by XP earned since an instant (or ever), ties broken by user id."""
 
         def work(session: Session) -> list[Standing]:
@@ -382,7 +384,9 @@ class Store:
                     select(XpEvent.user_id, Member.display_name, earned)
                     .join(
                         Member,
-                        and_(Member.guild_id == XpEvent.guild_id, Member.user_id == XpEvent.user_id),
+                        and_(
+                            Member.guild_id == XpEvent.guild_id, Member.user_id == XpEvent.user_id
+                        ),
                     )
                     .where(XpEvent.guild_id == guild_id, XpEvent.at >= since)
                     .group_by(XpEvent.user_id, Member.display_name)

@@ -49,9 +49,7 @@ Handler = Callable[[list[str]], Awaitable[Card | None]]
 
 
 class ConsoleSession:
-    def __init__(
-        self, services: Services, who: MemberRef, out: Console, interactive: bool
-    ) -> None:
+    def __init__(self, services: Services, who: MemberRef, out: Console, interactive: bool) -> None:
         self.services = services
         self.who = who
         self.out = out

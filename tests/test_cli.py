@@ -1,0 +1,112 @@
+"""The `studybot` command as a user runs it: a real subprocess, piped input, its exit code."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def studybot(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("STUDYBOT_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**clean, "COLUMNS": "100", **(env or {})},
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_piped_console_session_on_the_shipped_roadmap(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/data/studybot.db"
+    script = "/help\n/roadmap\n/lesson\n/done\n/quiz linear-algebra\n/streak\n/leaderboard\n"
+    result = studybot(
+        "console",
+        "--user",
+        "ada",
+        "--timezone",
+        "Asia/Kolkata",
+        stdin=script,
+        env={"STUDYBOT_DATABASE_URL": url},
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "The roadmap" in out and "0 of 8 lessons done" in out
+    assert "Lesson 1 of 8" in out
+    assert "Done: The ML stack, and the NumPy array under it" in out
+    assert "Quiz · Linear algebra" in out
+    assert "Days are counted in Asia/Kolkata" in out and "Current  1 day" in out
+    assert "ada — 20 XP" in out
+    assert "studybot>" not in out and "Traceback" not in out + result.stderr
+    assert (tmp_path / "data" / "studybot.db").exists()  # created and migrated on first use
+
+
+def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    result = studybot(
+        "console",
+        stdin="/help\n",
+        env={"STUDYBOT_DATABASE_URL": "postgresql://studybot:hunter2@127.0.0.1:1/studybot"},
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "postgresql+psycopg://studybot:***@127.0.0.1:1/studybot" in lines[0]
+    assert "hunter2" not in result.stderr
+
+
+def test_bad_setting_is_one_line() -> None:
+    result = studybot("console", env={"STUDYBOT_LOG_LEVEL": "LOUD"})
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("studybot: STUDYBOT_LOG_LEVEL:")
+    assert len(result.stderr.strip().splitlines()) == 1
+    bad_url = studybot("console", env={"STUDYBOT_DATABASE_URL": "mysql://x@y/z"})
+    assert bad_url.returncode == 2 and "unsupported database 'mysql'" in bad_url.stderr
+
+
+def test_console_refuses_broken_content_with_path_and_line(tmp_path: Path) -> None:
+    quizzes = tmp_path / "quizzes"
+    quizzes.mkdir()
+    for source in (ROOT / "quizzes").glob("*.yaml"):
+        (quizzes / source.name).write_text(source.read_text())
+    broken = quizzes / "numpy.yaml"
+    broken.write_text(broken.read_text().replace("difficulty: 1", "difficulty: 9", 1))
+    env = {
+        "STUDYBOT_QUIZZES_DIR": str(quizzes),
+        "STUDYBOT_DATABASE_URL": f"sqlite:///{tmp_path}/d.db",
+    }
+    result = studybot("console", stdin="/help\n", env=env)
+    assert result.returncode == 1
+    assert f"{broken}:" in result.stderr and "difficulty" in result.stderr
+    assert "Traceback" not in result.stderr
+    check = studybot("content", "check", "--quizzes", str(quizzes))
+    assert check.returncode == 1 and check.stdout.strip().splitlines()[0].startswith(str(broken))
+
+
+def test_content_check_summary_line() -> None:
+    result = studybot("content", "check")
+    assert result.returncode == 0
+    assert result.stdout.strip() == "4 tracks, 8 lessons, 65 quiz items, 12 generators"
+
+
+def test_run_without_a_token_explains_and_exits_2() -> None:
+    result = studybot("run", env={"STUDYBOT_DISCORD_TOKEN": ""})  # beats a developer's .env
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "studybot: set STUDYBOT_DISCORD_TOKEN (in the environment or .env) to run the bot"
+    )
+
+
+def test_db_commands_on_a_fresh_file(tmp_path: Path) -> None:
+    env = {"STUDYBOT_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    assert studybot("db", "current", env=env).stdout.strip() == "base (empty)"
+    assert studybot("db", "upgrade", env=env).stdout.strip() == "at revision 0001"
+    assert studybot("db", "current", env=env).stdout.strip() == "0001"
+    assert studybot("db", "downgrade", "base", env=env).stdout.strip() == "at revision base"
