@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from bot.storage.urls import is_sqlite, normalise_url
@@ -52,8 +51,12 @@ def make_engine(raw_url: str | URL, pool_size: int = 5) -> Engine:
             except OSError as error:
                 shown = url.render_as_string(hide_password=True)
                 raise DatabaseUnavailable(f"cannot reach {shown}: {error.strerror}") from None
+        # Pooled: opening a connection (and setting WAL) per transaction cost more than the work.
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 5}, poolclass=NullPool
+            url,
+            connect_args={"check_same_thread": False, "timeout": 5},
+            pool_size=pool_size + 1,
+            max_overflow=0,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
