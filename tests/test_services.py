@@ -146,3 +146,12 @@ async def test_leaderboard_week_and_all_time(database: Database) -> None:
     assert "Nobody has earned XP" in empty.body
     with pytest.raises(UserError, match="Unknown period"):
         await services.leaderboard.card(ADA.guild_id, "decade")
+
+
+async def test_quiz_without_topic_asks_about_lessons_studied(database: Database) -> None:
+    services, _ = make_services(database, START)
+    asked = await services.quizzes.ask(ADA)
+    assert asked.item_id == "alg-choice"  # the quiz of the first lesson, the one being studied
+    await services.lessons.mark_done(ADA, "first")
+    drawn = {(await services.quizzes.ask(ADA)).item_id for _ in range(12)}
+    assert drawn == {"alg-choice", "alg-number"}  # lesson one done, lesson two under way

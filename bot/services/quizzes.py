@@ -67,6 +67,8 @@ class QuizService:
     ) -> Asked:
         """Draw an item the member has not mastered yet (new first, then missed, then any)."""
         pool = self._pool(topic, lesson_id)
+        if not topic and not lesson_id:
+            pool = await self._studied_items(who) or pool
         if not pool:
             raise UserError("There are no questions here yet; try another topic.")
         history = await self.ctx.store.item_stats(who, pool)
@@ -77,6 +79,16 @@ class QuizService:
         seed = self.ctx.rng.randrange(SEED_LIMIT)
         question = self.question(item_id, seed)
         return Asked(question=question, card=self.question_card(question))
+
+    async def _studied_items(self, who: MemberRef) -> list[str]:
+        """Without a topic, quiz what the member has learned so far and is learning now."""
+        curriculum = self.ctx.curriculum
+        done = await self.ctx.store.completed_lessons(who)
+        current = next((x for x in curriculum.lessons_in_order() if x.id not in done), None)
+        lessons = [x for x in curriculum.lessons_in_order() if x.id in done or x is current]
+        return sorted(
+            {item for lesson in lessons for item in lesson.quiz if item in curriculum.items}
+        )
 
     def question(self, item_id: str, seed: int) -> Question:
         if item_id not in self.ctx.curriculum.items:
