@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.storage import migrate  # noqa: E402
-from bot.storage.db import Database  # noqa: E402
-from bot.storage.store import AnswerRecord, MemberRef, Store  # noqa: E402
+from bot.storage import migrate
+from bot.storage.db import Database
+from bot.storage.store import AnswerRecord, MemberRef, Store
 
 ANSWERS = 3000
 CONCURRENCY = 50
@@ -64,7 +64,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         rate = asyncio.run(measure(f"sqlite:///{folder}/bench.db"))
         print(f"SQLite (WAL, one writer thread): {rate:,.0f} answers/s")
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from tests.pg import PostgresUnavailable, start_postgres
 
     try:
