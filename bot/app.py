@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.clock import Clock, SystemClock
 from bot.curriculum.loader import load_curriculum
 from bot.curriculum.model import Curriculum
+from bot.runner.client import RunnerBackend, backend_from_url
 from bot.services import Services
 from bot.services.context import Context
 from bot.settings import Settings
@@ -24,6 +25,7 @@ class App:
     settings: Settings
     db: Database
     services: Services
+    runner: RunnerBackend | None
 
     @property
     def curriculum(self) -> Curriculum:
@@ -35,7 +37,10 @@ class App:
         self.services.ctx.curriculum = curriculum
         return curriculum
 
-    def close(self) -> None:
+    async def aclose(self) -> None:
+        """Stop the runner child (if one was started) and the database threads."""
+        if self.runner is not None:
+            await self.runner.close()
         self.db.close()
 
 
@@ -70,4 +75,6 @@ def build_app(
         curriculum=curriculum,
         rng=rng or random.SystemRandom(),
     )
-    return App(settings=settings, db=db, services=Services.build(ctx))
+    # Nothing starts until the first snippet: the local runner is spawned on first use.
+    runner = backend_from_url(settings.runner_url)
+    return App(settings=settings, db=db, services=Services.build(ctx, runner), runner=runner)

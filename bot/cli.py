@@ -115,12 +115,12 @@ def console(
         except UserError as error:
             if timezone:
                 fail(f"studybot: {error}", 2)
-        await chat.run(sys.stdin)
+        try:
+            await chat.run(sys.stdin)
+        finally:
+            await studybot.aclose()
 
-    try:
-        asyncio.run(session())
-    finally:
-        studybot.close()
+    asyncio.run(session())
 
 
 @app.command()

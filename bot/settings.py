@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("runner_url")
+    @classmethod
+    def _known_runner(cls, value: str) -> str:
+        from bot.runner.client import backend_from_url
+
+        backend_from_url(value)  # raises ValueError naming what is accepted
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str) -> str:

@@ -110,3 +110,27 @@ def test_db_commands_on_a_fresh_file(tmp_path: Path) -> None:
     assert studybot("db", "upgrade", env=env).stdout.strip() == "at revision 0001"
     assert studybot("db", "current", env=env).stdout.strip() == "0001"
     assert studybot("db", "downgrade", "base", env=env).stdout.strip() == "at revision base"
+
+
+def test_console_runs_snippets_in_the_real_runner(tmp_path: Path) -> None:
+    script = (
+        "/run print(6*7)\n"
+        "/run\nimport matplotlib.pyplot as plt\nplt.plot([1, 2, 3], [1, 4, 9])\nprint('drawn')\n/end\n"
+        "/run import sys; sys.exit(3)\n"
+        "/run\n"  # code that never got its /end: end of input runs what was typed
+    )
+    result = studybot(
+        "console",
+        "--timezone",
+        "UTC",
+        stdin=script,
+        env={"STUDYBOT_DATABASE_URL": f"sqlite:///{tmp_path}/d.db", "TMPDIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "1 | 42" in out and "1 | drawn" in out
+    assert "Your snippet exited with code 3" in out
+    assert "There is no code to run." in out
+    saved = [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("saved ")]
+    assert len(saved) == 1
+    assert Path(saved[0]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -25,6 +25,7 @@ from bot.storage.models import (
     Member,
     QuizAttempt,
     ReviewCard,
+    Run,
     XpEvent,
 )
 
@@ -396,3 +397,44 @@ class Store:
             return [Standing(int(u), name or f"member {u}", int(xp)) for u, name, xp in rows]
 
         return await self.db.read(work)
+
+    # -- snippet runs --------------------------------------------------------------------
+
+    async def runs_since(self, who: MemberRef, since: datetime) -> int:
+        """How many runs the member started since an instant (for the rate limit)."""
+
+        def work(session: Session) -> int:
+            count = session.execute(
+                select(func.count(Run.id)).where(
+                    Run.guild_id == who.guild_id,
+                    Run.user_id == who.user_id,
+                    Run.started_at >= since,
+                )
+            ).scalar_one()
+            return int(count)
+
+        return await self.db.read(work)
+
+    async def record_run(
+        self,
+        who: MemberRef,
+        code_sha256: str,
+        status: str,
+        exit_code: int | None,
+        wall_ms: float,
+        started_at: datetime,
+    ) -> None:
+        def work(session: Session) -> None:
+            session.execute(
+                self._insert(Run).values(
+                    guild_id=who.guild_id,
+                    user_id=who.user_id,
+                    code_sha256=code_sha256,
+                    status=status,
+                    exit_code=exit_code,
+                    wall_ms=wall_ms,
+                    started_at=started_at,
+                )
+            )
+
+        await self.db.write(work)

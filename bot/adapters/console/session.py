@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shlex
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TextIO
 
 from rich.console import Console
+from rich.markup import escape
 
 from bot.adapters.console.render import print_card
 from bot.cards import Card, UserError
@@ -34,6 +37,8 @@ HELP = """\
 - `/streak` — your streak and XP
 - `/leaderboard [week|month|all]` — this server's leaderboard
 - `/timezone ZONE` — the IANA zone your days are counted in
+- `/run CODE` — run a Python snippet (numpy, pandas, scikit-learn, matplotlib); `/run` alone
+  reads lines until `/end`; plots are saved to files
 - `/help`, `/quit`
 """
 
@@ -55,6 +60,7 @@ class ConsoleSession:
         self.out = out
         self.interactive = interactive
         self.pending: Pending | None = None
+        self._raw_args = ""
         self.handlers: dict[str, Handler] = {
             "help": self._help,
             "roadmap": self._roadmap,
@@ -65,7 +71,9 @@ class ConsoleSession:
             "streak": self._streak,
             "leaderboard": self._leaderboard,
             "timezone": self._timezone,
+            "run": self._run,
         }
+        self.code_lines: list[str] | None = None  # collecting a multi-line /run
 
     async def _help(self, args: list[str]) -> Card:
         return Card(title="Studybot", body=HELP)
@@ -100,6 +108,21 @@ class ConsoleSession:
             raise UserError("Give a zone, e.g. `/timezone Europe/Berlin`.")
         return await self.services.progress.set_timezone(self.who, args[0])
 
+    async def _run(self, args: list[str]) -> Card | None:
+        if not args:
+            self.code_lines = []
+            if self.interactive:
+                self.out.print("Type your code; end it with a line /end.")
+            return None
+        return await self.services.runs.run(self.who, self._raw_args)
+
+    def _save_images(self, card: Card) -> None:
+        for image in card.images:
+            handle, name = tempfile.mkstemp(prefix="studybot-", suffix=f"-{image.name}")
+            with os.fdopen(handle, "wb") as file:
+                file.write(image.data)
+            self.out.print(f"saved {image.name}: {name}", highlight=False, soft_wrap=True)
+
     async def _answer(self, text: str) -> Card:
         pending = self.pending
         if pending is None:
@@ -110,26 +133,43 @@ class ConsoleSession:
 
     async def handle(self, line: str) -> bool:
         """Run one line; False means the session should end."""
+        if self.code_lines is not None:
+            if line.strip() != "/end":
+                self.code_lines.append(line.rstrip("\n"))
+                return True
+            code, self.code_lines = "\n".join(self.code_lines), None
+            return await self._show(self.services.runs.run(self.who, code), "/run")
         line = line.strip()
         if not line:
             return True
+        if line.startswith("/"):
+            return await self._command(line)
+        return await self._show(self._answer(line), line)
+
+    async def _command(self, line: str) -> bool:
+        self._raw_args = line[1:].split(maxsplit=1)[1] if " " in line else ""
         try:
-            if line.startswith("/"):
-                try:
-                    words = shlex.split(line[1:])
-                except ValueError:
-                    words = line[1:].split()
-                name, args = (words[0].lower(), words[1:]) if words else ("", [])
-                if name in ("quit", "exit"):
-                    return False
-                handler = self.handlers.get(name)
-                if handler is None:
-                    raise UserError(f"Unknown command `/{name}`. Type /help for the commands.")
-                card = await handler(args)
-            else:
-                card = await self._answer(line)
+            words = shlex.split(line[1:])
+        except ValueError:
+            words = line[1:].split()
+        name, args = (words[0].lower(), words[1:]) if words else ("", [])
+        if name in ("quit", "exit"):
+            return False
+        handler = self.handlers.get(name)
+        if handler is None:
+            self._say(f"Unknown command `/{name}`. Type /help for the commands.")
+            return True
+        return await self._show(handler(args), line)
+
+    def _say(self, message: str) -> None:
+        self.out.print(f"[yellow]{escape(message)}[/yellow]", highlight=False)
+
+    async def _show(self, pending: Awaitable[Card | None], line: str) -> bool:
+        """Await a reply and print it; a UserError is one line, anything else goes to the log."""
+        try:
+            card = await pending
         except UserError as error:
-            self.out.print(f"[yellow]{error}[/yellow]", markup=True, highlight=False)
+            self._say(str(error))
             return True
         except Exception:
             log.exception("console command failed: %s", line)
@@ -137,6 +177,7 @@ class ConsoleSession:
             return True
         if card is not None:
             print_card(self.out, card)
+            self._save_images(card)
         return True
 
     async def run(self, stdin: TextIO) -> None:
@@ -150,7 +191,9 @@ class ConsoleSession:
             if self.interactive:
                 self.out.print("[bold cyan]studybot>[/bold cyan] ", end="")
             line = await loop.run_in_executor(None, stdin.readline)
-            if not line:  # end of input
+            if not line:  # end of input; a /run still collecting its code runs first
+                if self.code_lines is not None:
+                    await self.handle("/end")
                 if self.interactive:
                     self.out.print()
                 return
