@@ -14,6 +14,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from bot.runner.cli import runner_app
 from bot.settings import ROOT, Settings, SettingsError, load_settings
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ db_app = typer.Typer(help="Database schema (Alembic) commands.", no_args_is_help
 content_app = typer.Typer(help="Roadmap and quiz content.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(content_app, name="content")
+app.add_typer(runner_app, name="runner")
 
 log = logging.getLogger("bot")
 
