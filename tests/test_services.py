@@ -155,3 +155,21 @@ async def test_quiz_without_topic_asks_about_lessons_studied(database: Database)
     await services.lessons.mark_done(ADA, "first")
     drawn = {(await services.quizzes.ask(ADA)).item_id for _ in range(12)}
     assert drawn == {"alg-choice", "alg-number"}  # lesson one done, lesson two under way
+
+
+async def test_streak_cache_follows_the_activity_days(database: Database) -> None:
+    """The cached streak in `members` (for leaderboards and rebuilds) matches the facts."""
+    from sqlmodel import select
+
+    from bot.storage.models import Member
+
+    services, clock = make_services(database, START)
+    for day in (0, 1, 2, 4, 4, 5):  # three days, a gap, then two (the same answer sent twice)
+        clock.set(START + timedelta(days=day))
+        await services.quizzes.answer(BOB, "alg-choice", 1000 + day, "2")
+    member = database.run_sync(
+        lambda s: s.exec(select(Member).where(Member.user_id == BOB.user_id)).one()
+    )
+    assert (member.streak_current, member.streak_best) == (2, 3)
+    assert member.last_active_day == (START + timedelta(days=5)).date()
+    assert member.xp_total == 5 * 5  # the replayed answer paid once

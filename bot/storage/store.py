@@ -13,7 +13,19 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, and_, case, func, select, update
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Insert,
+    TextClause,
+    and_,
+    bindparam,
+    case,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
@@ -24,10 +36,10 @@ from bot.storage.models import (
     LessonProgress,
     Member,
     QuizAttempt,
-    ReviewCard,
     Run,
     XpEvent,
 )
+from bot.storage.types import UTCDateTime
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,79 @@ class Standing:
     xp: int
 
 
+def _sql(statement: str, **types: Any) -> TextClause:
+    """A statement built once; typed parameters keep instants UTC and dates dates."""
+    return text(statement).bindparams(
+        *(bindparam(name, type_=kind) for name, kind in types.items())
+    )
+
+
+# The answer path is written as SQL once: building Core statements per answer cost more CPU
+# than SQLite spent running them. The ON CONFLICT forms are the same in SQLite and PostgreSQL.
+_INSERT_ATTEMPT = _sql(
+    "INSERT INTO quiz_attempts (guild_id, user_id, attempt_ref, item_id, topic, seed, answer,"
+    " correct, at) VALUES (:g, :u, :ref, :item, :topic, :seed, :answer, :correct, :at)"
+    " ON CONFLICT (guild_id, user_id, attempt_ref) DO NOTHING RETURNING id",
+    correct=Boolean(),
+    at=UTCDateTime(),
+)
+_INSERT_XP = _sql(
+    "INSERT INTO xp_events (guild_id, user_id, reason, ref, amount, at)"
+    " VALUES (:g, :u, :reason, :ref, :amount, :at)"
+    " ON CONFLICT (guild_id, user_id, reason, ref) DO NOTHING",
+    at=UTCDateTime(),
+)
+_INSERT_DAY = _sql(
+    "INSERT INTO activity_days (guild_id, user_id, day, first_at) VALUES (:g, :u, :day, :at)"
+    " ON CONFLICT (guild_id, user_id, day) DO NOTHING RETURNING id",
+    day=Date(),
+    at=UTCDateTime(),
+)
+_MEMBER_XP = _sql("SELECT xp_total FROM members WHERE guild_id = :g AND user_id = :u")
+_NEW_MEMBER = (
+    "INSERT INTO members (guild_id, user_id, display_name, xp_total, streak_current,"
+    " streak_best, last_active_day, freezes, created_at)"
+    " VALUES (:g, :u, :name, :xp, 1, 1, :day, 0, :at)"
+    " ON CONFLICT (guild_id, user_id) DO UPDATE SET"
+    " display_name = CASE WHEN excluded.display_name <> '' THEN excluded.display_name"
+    " ELSE members.display_name END,"
+    " xp_total = members.xp_total + excluded.xp_total"
+)
+_CREDIT_SAME_DAY = _sql(_NEW_MEMBER + " RETURNING xp_total", day=Date(), at=UTCDateTime())
+# The streak cache moves on a new day; it can always be rebuilt from activity_days.
+_STREAK = (
+    "CASE WHEN members.last_active_day IS NULL THEN 1"
+    " WHEN members.last_active_day >= excluded.last_active_day THEN members.streak_current"
+    " WHEN members.last_active_day = :yesterday THEN members.streak_current + 1 ELSE 1 END"
+)
+_CREDIT_NEW_DAY = _sql(
+    _NEW_MEMBER + f", streak_current = {_STREAK},"
+    f" streak_best = CASE WHEN {_STREAK} > members.streak_best THEN {_STREAK}"
+    " ELSE members.streak_best END,"
+    " last_active_day = CASE WHEN members.last_active_day > excluded.last_active_day"
+    " THEN members.last_active_day ELSE excluded.last_active_day END"
+    " RETURNING xp_total",
+    day=Date(),
+    yesterday=Date(),
+    at=UTCDateTime(),
+)
+_REVIEW_SEEN = _sql(
+    "UPDATE review_cards SET reps = reps + 1, last_seen_at = :at"
+    " WHERE guild_id = :g AND user_id = :u AND item_id = :item",
+    at=UTCDateTime(),
+)
+# Wrong answers come back for review; the full spacing rules arrive in a later issue.
+_REVIEW_MISSED = _sql(
+    "INSERT INTO review_cards (guild_id, user_id, item_id, box, interval_days, due_on, reps,"
+    " lapses, last_seen_at) VALUES (:g, :u, :item, 0, 1, :due, 1, 1, :at)"
+    " ON CONFLICT (guild_id, user_id, item_id) DO UPDATE SET box = 0, interval_days = 1,"
+    " due_on = excluded.due_on, lapses = review_cards.lapses + 1,"
+    " reps = review_cards.reps + 1, last_seen_at = excluded.last_seen_at",
+    due=Date(),
+    at=UTCDateTime(),
+)
+
+
 class Store:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -118,41 +203,6 @@ class Store:
     @staticmethod
     def _member_where(who: MemberRef) -> Any:
         return and_(Member.guild_id == who.guild_id, Member.user_id == who.user_id)
-
-    def _record_activity(
-        self, session: Session, who: MemberRef, day: date, at: datetime, xp: int
-    ) -> int:
-        """Add XP and the day to the member's caches; returns the new XP total."""
-        inserted_day = self._insert_ignore(
-            session,
-            self._insert(ActivityDay).values(
-                guild_id=who.guild_id, user_id=who.user_id, day=day, first_at=at
-            ),
-            ActivityDay.id,
-        )
-        values: dict[str, Any] = {"xp_total": Member.xp_total + xp}
-        if inserted_day is not None:
-            # Streak cache, advanced in SQL; `studybot db rebuild-stats` rebuilds it from days.
-            yesterday = day - timedelta(days=1)
-            values["streak_current"] = case(
-                (Member.last_active_day > day, Member.streak_current),
-                (Member.last_active_day == yesterday, Member.streak_current + 1),
-                (Member.last_active_day == day, Member.streak_current),
-                else_=1,
-            )
-            values["last_active_day"] = case(
-                (Member.last_active_day > day, Member.last_active_day), else_=day
-            )
-        total = session.execute(
-            update(Member).where(self._member_where(who)).values(values).returning(Member.xp_total)
-        ).scalar_one()
-        if inserted_day is not None:
-            session.execute(
-                update(Member)
-                .where(self._member_where(who), Member.streak_current > Member.streak_best)
-                .values(streak_best=Member.streak_current)
-            )
-        return int(total)
 
     # -- members and guilds --------------------------------------------------------------
 
@@ -249,7 +299,7 @@ class Store:
                     at=at,
                 ),
             )
-            total = self._record_activity(session, who, day, at, xp)
+            total = self._credit(session, who, xp, day, at)
             return Recorded(new=True, xp_awarded=xp, xp_total=total)
 
         return await self.db.write(work)
@@ -257,84 +307,47 @@ class Store:
     # -- quizzes -------------------------------------------------------------------------
 
     async def record_answer(self, who: MemberRef, answer: AnswerRecord) -> Recorded:
+        """The hot path: five prepared statements, no ORM objects, one transaction."""
+
         def work(session: Session) -> Recorded:
-            self._upsert_member(session, who, answer.at)
-            inserted = self._insert_ignore(
-                session,
-                self._insert(QuizAttempt).values(
-                    guild_id=who.guild_id,
-                    user_id=who.user_id,
-                    attempt_ref=answer.attempt_ref,
-                    item_id=answer.item_id,
-                    topic=answer.topic,
-                    seed=answer.seed,
-                    answer=answer.answer[:500],
-                    correct=answer.correct,
-                    at=answer.at,
-                ),
-                QuizAttempt.id,
-            )
+            ids = {"g": who.guild_id, "u": who.user_id}
+            inserted = session.execute(
+                _INSERT_ATTEMPT,
+                {
+                    **ids,
+                    "ref": answer.attempt_ref,
+                    "item": answer.item_id,
+                    "topic": answer.topic,
+                    "seed": answer.seed,
+                    "answer": answer.answer[:500],
+                    "correct": answer.correct,
+                    "at": answer.at,
+                },
+            ).first()
             if inserted is None:
-                total = session.execute(
-                    select(Member.xp_total).where(self._member_where(who))
-                ).scalar_one()
-                return Recorded(new=False, xp_awarded=0, xp_total=int(total))
-            self._insert_ignore(
-                session,
-                self._insert(XpEvent).values(
-                    guild_id=who.guild_id,
-                    user_id=who.user_id,
-                    reason="quiz",
-                    ref=answer.attempt_ref,
-                    amount=answer.xp,
-                    at=answer.at,
-                ),
-            )
-            self._schedule_review(session, who, answer)
-            total = self._record_activity(session, who, answer.day, answer.at, answer.xp)
+                total = session.execute(_MEMBER_XP, ids).scalar()
+                return Recorded(new=False, xp_awarded=0, xp_total=int(total or 0))
+            xp_event = {"reason": "quiz", "ref": answer.attempt_ref, "amount": answer.xp}
+            session.execute(_INSERT_XP, {**ids, **xp_event, "at": answer.at})
+            review = {**ids, "item": answer.item_id, "at": answer.at}
+            if answer.correct:
+                session.execute(_REVIEW_SEEN, review)
+            else:
+                session.execute(_REVIEW_MISSED, {**review, "due": answer.day + timedelta(days=1)})
+            total = self._credit(session, who, answer.xp, answer.day, answer.at)
             return Recorded(new=True, xp_awarded=answer.xp, xp_total=total)
 
         return await self.db.write(work)
 
-    def _schedule_review(self, session: Session, who: MemberRef, answer: AnswerRecord) -> None:
-        """Wrong answers come back for review; the full spacing rules arrive in a later issue."""
-        if answer.correct:
-            session.execute(
-                update(ReviewCard)
-                .where(
-                    ReviewCard.guild_id == who.guild_id,
-                    ReviewCard.user_id == who.user_id,
-                    ReviewCard.item_id == answer.item_id,
-                )
-                .values(reps=ReviewCard.reps + 1, last_seen_at=answer.at)
-            )
-            return
-        statement = (
-            self._insert(ReviewCard)
-            .values(
-                guild_id=who.guild_id,
-                user_id=who.user_id,
-                item_id=answer.item_id,
-                box=0,
-                interval_days=1,
-                due_on=answer.day + timedelta(days=1),
-                reps=1,
-                lapses=1,
-                last_seen_at=answer.at,
-            )
-            .on_conflict_do_update(
-                index_elements=["guild_id", "user_id", "item_id"],
-                set_={
-                    "box": 0,
-                    "interval_days": 1,
-                    "due_on": answer.day + timedelta(days=1),
-                    "lapses": ReviewCard.lapses + 1,
-                    "reps": ReviewCard.reps + 1,
-                    "last_seen_at": answer.at,
-                },
-            )
-        )
-        session.execute(statement)
+    def _credit(self, session: Session, who: MemberRef, xp: int, day: date, at: datetime) -> int:
+        """Record the study day and add XP to the member's caches; returns the new XP total."""
+        ids = {"g": who.guild_id, "u": who.user_id}
+        new_day = session.execute(_INSERT_DAY, {**ids, "day": day, "at": at}).first() is not None
+        statement = _CREDIT_NEW_DAY if new_day else _CREDIT_SAME_DAY
+        params = {**ids, "name": who.display_name, "xp": xp, "day": day, "at": at}
+        if new_day:
+            params["yesterday"] = day - timedelta(days=1)
+        return int(session.execute(statement, params).scalar_one())
 
     async def item_stats(self, who: MemberRef, item_ids: Sequence[str]) -> dict[str, bool]:
         """For each item the member has answered: whether any answer was right."""
