@@ -728,3 +728,35 @@ async def test_real_local_runner_comes_back_after_a_kill(real_runner: LocalRunne
     assert (result.status, result.stdout) == ("ok", "42\n")
     assert real_runner.pid not in (None, first)
     assert_clean_start(real_runner.pid)  # the restart is as clean as the first start
+
+
+_BOT_THAT_DIES = """
+import asyncio
+from bot.runner.client import LocalRunner
+
+async def main():
+    runner = LocalRunner()
+    await runner.run("print(1)")
+    print(runner.pid, flush=True)
+    await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+def test_local_runner_does_not_outlive_a_killed_bot() -> None:
+    """A SIGKILLed bot cannot clean up; the runner child must go by itself (PDEATHSIG)."""
+    bot = subprocess.Popen(
+        [sys.executable, "-c", _BOT_THAT_DIES], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        runner_pid = int(bot.stdout.readline())  # type: ignore[union-attr]
+        assert Path(f"/proc/{runner_pid}").exists()
+    finally:
+        bot.kill()
+        bot.wait()
+    for _ in range(100):
+        if not Path(f"/proc/{runner_pid}").exists():
+            break
+        subprocess.run(["sleep", "0.05"], check=True)
+    assert not Path(f"/proc/{runner_pid}").exists(), "the runner outlived the bot"

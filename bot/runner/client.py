@@ -468,6 +468,7 @@ class LocalRunner:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,  # its own process group: a Ctrl-C on the bot is ours to pass on
+            preexec_fn=_die_with_parent,
         )
         self.starts += 1
         self._reader = asyncio.create_task(self._read_output(self._proc), name="runner-output")
@@ -572,6 +573,15 @@ class LocalRunner:
                 await reader
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _die_with_parent() -> None:
+    """Runs in the forked child: the runner gets SIGTERM when the bot dies, even by SIGKILL."""
+    if sys.platform == "linux":
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def child_environment() -> dict[str, str]:

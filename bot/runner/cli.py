@@ -1,0 +1,176 @@
+"""`studybot runner serve|exec` and `python -m bot.runner`: cheap to import, heavy to run.
+
+The bot mounts `runner_app` into its own CLI, so importing this module must not import numpy
+or anything of the bot. Both commands first make sure the process has an empty environment: a
+forked child's `/proc/self/environ` shows the environment its parent was started with, so a
+runner started with the bot's environment re-executes itself without it before loading anything.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+runner_app = typer.Typer(
+    help="The restricted snippet runner (its own process, empty environment).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Set by Python itself (PEP 538 locale coercion) or by the runner before its imports.
+_OWN_VARIABLES = {"LC_CTYPE"}
+
+
+def scrubbed(arguments: list[str]) -> None:
+    """Re-executes `python -m bot.runner ARGUMENTS` with an empty environment unless it has one."""
+    foreign = set(os.environ) - _OWN_VARIABLES
+    if not foreign:
+        return
+    print(
+        f"studybot runner: restarting without the {len(foreign)} inherited environment "
+        "variables (the runner must not see them)",
+        file=sys.stderr,
+        flush=True,
+    )
+    os.execve(sys.executable, [sys.executable, "-s", "-m", "bot.runner", *arguments], {})
+
+
+def _limits(timeout: float | None, memory_mib: int | None, processes: int | None) -> object:
+    from bot.runner.limits import MIB, Limits
+
+    overrides: dict[str, float | int] = {}
+    if timeout is not None:
+        overrides.update(wall_s=timeout, cpu_s=timeout, max_wall_s=max(timeout, 30.0))
+    if memory_mib is not None:
+        overrides["memory_bytes"] = memory_mib * MIB
+    if processes is not None:
+        overrides["processes"] = processes
+    try:
+        return Limits(**overrides)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+
+
+def _flags(**options: object) -> list[str]:
+    """The options again, as arguments for the re-executed process."""
+    arguments: list[str] = []
+    for name, value in options.items():
+        flag = "--" + name.replace("_", "-")
+        if value is True:
+            arguments.append(flag)
+        elif value is not None and value is not False:
+            arguments += [flag, str(value)]
+    return arguments
+
+
+@runner_app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port; 0 picks a free one.")] = 8060,
+    slots: Annotated[
+        int | None, typer.Option(help="Snippets run at once (default: one per core).")
+    ] = None,
+    unix: Annotated[Path | None, typer.Option(help="Listen on this Unix socket instead.")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Default wall and CPU limit, s.")] = None,
+    memory_mib: Annotated[int | None, typer.Option(help="Memory per snippet, MiB.")] = None,
+    processes: Annotated[int | None, typer.Option(help="Processes per snippet.")] = None,
+    queue: Annotated[
+        int | None, typer.Option(help="Requests that may wait for a slot before 503.")
+    ] = None,
+    unsafe_no_isolation: Annotated[
+        bool, typer.Option(help="DEVELOPMENT ONLY: run snippets without the jail.")
+    ] = False,
+) -> None:
+    """Serve `POST /v1/run` and `GET /v1/health` over HTTP."""
+    scrubbed(
+        [
+            "serve",
+            *_flags(
+                host=host,
+                port=port,
+                slots=slots,
+                unix=unix,
+                timeout=timeout,
+                memory_mib=memory_mib,
+                processes=processes,
+                queue=queue,
+                unsafe_no_isolation=unsafe_no_isolation,
+            ),
+        ]
+    )
+    import asyncio
+
+    from bot.runner.server import listening_socket
+    from bot.runner.server import serve as serve_http
+    from bot.runner.zygote import IsolationUnavailable, Zygote
+
+    limits = _limits(timeout, memory_mib, processes)
+    zygote = Zygote(
+        limits,  # type: ignore[arg-type]
+        slots or os.cpu_count() or 1,
+        isolate=not unsafe_no_isolation,
+        queue=queue,
+    )
+    sock = listening_socket(host, port, unix)
+    try:
+        asyncio.run(serve_http(zygote, sock))
+    except IsolationUnavailable as error:
+        typer.echo(f"studybot runner: refusing to start: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+@runner_app.command("exec")
+def exec_snippet(
+    file: Annotated[str, typer.Argument(help="A Python file, or - for standard input.")] = "-",
+    timeout: Annotated[float | None, typer.Option(help="Wall and CPU limit, s.")] = None,
+    stdin: Annotated[str | None, typer.Option(help="Text given to the snippet's stdin.")] = None,
+    unsafe_no_isolation: Annotated[
+        bool, typer.Option(help="DEVELOPMENT ONLY: run the snippet without the jail.")
+    ] = False,
+) -> None:
+    """Run one snippet in the jail and print the same JSON as `POST /v1/run`."""
+    scrubbed(
+        [
+            "exec",
+            file,
+            *_flags(timeout=timeout, stdin=stdin, unsafe_no_isolation=unsafe_no_isolation),
+        ]
+    )
+    import asyncio
+    import json
+
+    from bot.runner.limits import Limits
+    from bot.runner.zygote import IsolationUnavailable, Zygote
+
+    code = sys.stdin.read() if file == "-" else Path(file).read_text()
+    limits = Limits()
+    if len(code) > limits.code_chars:
+        typer.echo(json.dumps({"error": f"the code is longer than {limits.code_chars}"}))
+        raise typer.Exit(2)
+
+    async def once() -> dict:
+        zygote = Zygote(limits, 1, isolate=not unsafe_no_isolation)
+        await zygote.start()
+        try:
+            return await zygote.run(code, stdin or "", timeout)
+        finally:
+            await zygote.close()
+
+    try:
+        body = asyncio.run(once())
+    except IsolationUnavailable as error:
+        typer.echo(f"studybot runner: refusing to run: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(body))
+
+
+def main() -> None:
+    """`python -m bot.runner` with no arguments serves with the defaults."""
+    if len(sys.argv) == 1:
+        sys.argv.append("serve")
+    runner_app(prog_name="python -m bot.runner")

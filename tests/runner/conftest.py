@@ -1,0 +1,101 @@
+"""One real runner for the whole session, and the checks every hostile test ends with.
+
+The server is `python -m bot.runner serve` in a subprocess, started with nothing in its
+environment but two planted secrets: the runner must drop them (it re-executes itself with an
+empty environment) before any snippet runs, and the tests look for them from inside the jail.
+After every test a benign snippet must still give its exact answer, the server must still be
+the same live process, and no process of a slot's uid may be left but the slot's idle worker.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.runner.jailcheck import CANARY, SLOTS, Runner, leftovers
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
+    log_path = tmp_path_factory.mktemp("runner") / "server.log"
+    environment = {
+        "STUDYBOT_DISCORD_TOKEN": CANARY,
+        "STUDYBOT_DATABASE_URL": f"postgresql://bot:{CANARY}@db/studybot",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "bot.runner",
+        "serve",
+        "--port",
+        "0",
+        "--slots",
+        str(SLOTS),
+        "--queue",
+        "2",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+        )
+    deadline = time.monotonic() + 90
+    url = None
+    while time.monotonic() < deadline:
+        text = log_path.read_text(errors="replace")
+        if match := re.search(r"listening on (http://\S+)", text):
+            url = match.group(1)
+            break
+        if process.poll() is not None:
+            if "refusing" in text:
+                pytest.skip(f"the runner cannot isolate snippets on this machine: {text.strip()}")
+            pytest.fail(f"the runner exited with {process.returncode}:\n{text}")
+        time.sleep(0.05)
+    if url is None:
+        process.kill()
+        pytest.fail(f"the runner did not start in 90 s:\n{log_path.read_text()}")
+    server = Runner(url=url, pid=process.pid, log=log_path)
+    server = Runner(url, process.pid, log_path, tuple(server.health().get("uids", ())))
+    try:
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(autouse=True)
+def still_serving(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test that used the runner: a benign run works, the server lives, and no
+    process lingers."""
+    yield
+    if "runner" not in request.fixturenames:
+        return
+    server: Runner = request.getfixturevalue("runner")
+    assert os.path.exists(f"/proc/{server.pid}"), "the runner process died"
+    assert server.health()["status"] == "ok"
+    answer = server.run("print(6 * 7)")
+    assert (answer["status"], answer["stdout"], answer["exit_code"]) == ("ok", "42\n", 0), answer
+    if os.geteuid() == 0:
+        deadline = time.monotonic() + 3
+        while (left := leftovers(server)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not left, f"processes outlived their run: {left}"
+
+
+@pytest.fixture
+def slot_uids(runner: Runner) -> tuple[int, ...]:
+    if not runner.uids:
+        pytest.skip("slots have their own uids only when the runner runs as root")
+    return runner.uids
