@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
+from functools import partial
 
 from bot.clock import Clock, SystemClock
 from bot.curriculum.loader import load_curriculum
@@ -33,15 +34,20 @@ class App:
 
     def reload_content(self) -> Curriculum:
         """Load content anew; on error raise ContentError and keep what was loaded before."""
-        curriculum = load_curriculum(self.settings.content_dir, self.settings.quizzes_dir)
-        self.services.ctx.curriculum = curriculum
-        return curriculum
+        return reload_curriculum(self.settings, self.services.ctx)
 
     async def aclose(self) -> None:
         """Stop the runner child (if one was started) and the database threads."""
         if self.runner is not None:
             await self.runner.close()
         self.db.close()
+
+
+def reload_curriculum(settings: Settings, ctx: Context) -> Curriculum:
+    """Swap in freshly loaded content as a whole, or raise ContentError and swap nothing."""
+    curriculum = load_curriculum(settings.content_dir, settings.quizzes_dir)
+    ctx.curriculum = curriculum
+    return curriculum
 
 
 def prepare_database(db: Database) -> None:
@@ -77,4 +83,5 @@ def build_app(
     )
     # Nothing starts until the first snippet: the local runner is spawned on first use.
     runner = backend_from_url(settings.runner_url)
-    return App(settings=settings, db=db, services=Services.build(ctx, runner), runner=runner)
+    services = Services.build(ctx, runner, reload_content=partial(reload_curriculum, settings, ctx))
+    return App(settings=settings, db=db, services=services, runner=runner)

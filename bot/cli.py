@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -125,13 +126,101 @@ def console(
     asyncio.run(session())
 
 
-@app.command()
-def run() -> None:
-    """The Discord bot (needs STUDYBOT_DISCORD_TOKEN)."""
+def _log_to_stderr(settings: Settings) -> None:
+    """A long-running service logs to stderr, where its supervisor (systemd, Docker) collects it."""
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _discord_settings() -> Settings:
     settings = _settings()
     if not settings.discord_token:
         fail("studybot: set STUDYBOT_DISCORD_TOKEN (in the environment or .env) to run the bot", 2)
-    fail("studybot: the Discord adapter is not built yet (issue #4); use `studybot console`", 1)
+    return settings
+
+
+@contextmanager
+def discord_errors() -> Iterator[None]:
+    """Login and connection failures as one line each (the details are in the log)."""
+    import discord
+
+    try:
+        yield
+    except discord.LoginFailure:
+        fail("studybot: Discord refused the token (STUDYBOT_DISCORD_TOKEN); login failed")
+    except discord.PrivilegedIntentsRequired:
+        fail("studybot: Discord refused the requested intents")
+    except (discord.HTTPException, discord.GatewayNotFound, OSError) as error:
+        log.debug("cannot reach Discord", exc_info=True)
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        fail(f"studybot: cannot reach Discord: {reason}")
+
+
+@app.command()
+def run() -> None:
+    """The Discord bot (needs STUDYBOT_DISCORD_TOKEN); logs to stderr."""
+    from bot.adapters.discord.bot import StudyBot
+    from bot.app import build_app
+
+    settings = _discord_settings()
+    _log_to_stderr(settings)
+    with user_errors():
+        studybot = build_app(settings)
+
+    async def serve() -> None:
+        bot = StudyBot.from_settings(studybot, settings)
+        # `docker stop` and systemd send SIGTERM: close the gateway and the runner cleanly.
+        stopping: set[asyncio.Task[None]] = set()
+        asyncio.get_running_loop().add_signal_handler(
+            signal.SIGTERM, lambda: stopping.add(asyncio.create_task(bot.close()))
+        )
+        try:
+            async with bot:
+                await bot.start(settings.discord_token)
+        finally:
+            await studybot.aclose()
+
+    with discord_errors():
+        try:
+            asyncio.run(serve())
+        except KeyboardInterrupt:
+            log.info("stopped")
+
+
+@app.command()
+def sync(
+    guild: Annotated[
+        int | None, typer.Option(help="Register in this server only (instant); else globally.")
+    ] = None,
+) -> None:
+    """Register the slash commands with Discord, print what was registered, and exit."""
+    from bot.adapters.discord.bot import StudyBot, describe_commands, sync_commands
+    from bot.app import build_app
+
+    settings = _discord_settings()
+    with user_errors():
+        studybot = build_app(settings)
+    target = f"guild:{guild}" if guild else "global"
+
+    async def register() -> tuple[int, list[str]]:
+        bot = StudyBot.from_settings(studybot, settings, sync_on_start="off")
+        try:
+            async with bot:
+                await bot.login(settings.discord_token)  # runs setup_hook: the tree is built
+                synced = await sync_commands(bot, target)
+                return len(synced), describe_commands(synced)
+        finally:
+            await studybot.aclose()
+
+    with discord_errors():
+        count, lines = asyncio.run(register())
+    where = f"in server {guild}" if guild else "globally (Discord may take a while to show them)"
+    typer.echo(f"synced {count} commands {where}:")
+    for line in lines:
+        typer.echo(f"  {line}")
 
 
 def _database_command(action: Callable[[str], None]) -> None:

@@ -115,7 +115,8 @@ def test_db_commands_on_a_fresh_file(tmp_path: Path) -> None:
 def test_console_runs_snippets_in_the_real_runner(tmp_path: Path) -> None:
     script = (
         "/run print(6*7)\n"
-        "/run\nimport matplotlib.pyplot as plt\nplt.plot([1, 2, 3], [1, 4, 9])\nprint('drawn')\n/end\n"
+        "/run\nimport matplotlib.pyplot as plt\n"
+        "plt.plot([1, 2, 3], [1, 4, 9])\nprint('drawn')\n/end\n"
         "/run import sys; sys.exit(3)\n"
         "/run\n"  # code that never got its /end: end of input runs what was typed
     )

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 XP_LESSON_DONE = 20
 XP_WRONG_ANSWER = 1
 XP_BY_DIFFICULTY = {1: 5, 2: 10, 3: 15}
+XP_DAILY_CHALLENGE = 25
 
 
 def xp_for_answer(correct: bool, difficulty: int) -> int:

@@ -40,6 +40,30 @@ class ProgressService:
             tone=Tone.SUCCESS if streak.active_today else Tone.INFO,
         )
 
+    async def profile_card(self, who: MemberRef) -> Card:
+        """Everything about one member at a glance: XP, streak, lessons, accuracy, zone."""
+        streak, view, zone = await self.streak(who)
+        done = await self.ctx.store.completed_lessons(who)
+        answered, correct = await self.ctx.store.quiz_totals(who)
+        lessons = self.ctx.curriculum.lessons
+        accuracy = (
+            f"{100 * correct / answered:.0f}% ({correct} of {answered} right)"
+            if answered
+            else "no answers yet"
+        )
+        best = f"{streak.best} day{'s' * (streak.best != 1)}"
+        return Card(
+            title=f"👤 {view.display_name}" if view.display_name else "👤 Your profile",
+            fields=(
+                CardField("XP", str(view.xp_total), True),
+                CardField("Streak", f"{streak.current} (best {best})", True),
+                CardField("Lessons", f"{len(done & set(lessons))}/{len(lessons)} done", True),
+                CardField("Quiz accuracy", accuracy, True),
+                CardField("Time zone", zone.key, True),
+            ),
+            footer="Set your zone with /timezone so days end at your midnight",
+        )
+
     async def set_timezone(self, who: MemberRef, zone_name: str) -> Card:
         """Days (and so streaks) are counted in this zone from now on."""
         zone = zone_named(zone_name.strip())

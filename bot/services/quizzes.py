@@ -32,6 +32,15 @@ class Asked:
         return self.question.seed if self.question.seed is not None else 0
 
 
+@dataclass(frozen=True)
+class Answered:
+    """The feedback card, and what an adapter running a multi-question quiz needs to score it."""
+
+    card: Card
+    correct: bool
+    new: bool
+
+
 def attempt_ref(item_id: str, seed: int) -> str:
     """The identity of one asked question: answering it twice records it once."""
     return f"{item_id}:{seed}"
@@ -129,6 +138,12 @@ class QuizService:
 
     async def answer(self, who: MemberRef, item_id: str, seed: int, given: str) -> Card:
         """Grade and record. An unreadable answer is a UserError and records nothing."""
+        return (await self.grade_and_record(who, item_id, seed, given)).card
+
+    async def grade_and_record(
+        self, who: MemberRef, item_id: str, seed: int, given: str
+    ) -> Answered:
+        """`answer`, also saying whether it was right and whether it was recorded just now."""
         question = self.question(item_id, seed)
         try:
             result = grade(question, given)
@@ -158,12 +173,29 @@ class QuizService:
             body = f"You answered **{result.given}**; the answer is **{result.expected}**.\n\n"
             body += question.explanation
         gained = f"+{recorded.xp_awarded} XP" if recorded.new else "already answered: no new XP"
-        return Card(
+        card = Card(
             title=title,
             body=body,
             footer=f"{gained} · {recorded.xp_total} XP in all",
             tone=tone,
             actions=(Action(f"quiz:next:{question.topic}", "Next question", Style.PRIMARY),),
+        )
+        return Answered(card=card, correct=result.correct, new=recorded.new)
+
+    def summary_card(self, score: int, count: int, what: str = "quiz") -> Card:
+        """The end of a run of questions: how many were right, and where to go next."""
+        share = score / count if count else 0.0
+        if share == 1:
+            verdict = "All right. 🎉"
+        elif share >= 0.5:
+            verdict = "Well done; the missed ones come back in `/review` tomorrow."
+        else:
+            verdict = "Keep at it: missed questions come back in `/review` tomorrow."
+        return Card(
+            title=f"{what.capitalize()} done: {score} of {count} right",
+            body=verdict,
+            tone=Tone.SUCCESS if share >= 0.5 else Tone.INFO,
+            actions=(Action("quiz:next:", "Another question", Style.SECONDARY),),
         )
 
 

@@ -33,7 +33,12 @@ class RunService:
         self.runs_per_minute = runs_per_minute
         self._running: set[tuple[int, int]] = set()
 
-    async def run(self, who: MemberRef, text: str, stdin: str = "") -> Card:
+    async def admit(self, who: MemberRef, text: str) -> str:
+        """The snippet to run, or the UserError `run` would raise before starting it.
+
+        Cheap (one count query), so an adapter can refuse privately before it acknowledges a
+        slow run publicly.
+        """
         code = snippet_from_argument(text)
         if not code.strip():
             raise UserError(
@@ -45,8 +50,7 @@ class RunService:
             )
         if self.backend is None:
             raise UserError("Running code is switched off on this server.")
-        key = (who.guild_id, who.user_id)
-        if key in self._running:
+        if (who.guild_id, who.user_id) in self._running:
             raise UserError("Your previous snippet is still running; wait for it to finish.")
         now = self.ctx.clock.now()
         recent = await self.ctx.store.runs_since(who, now - timedelta(minutes=1))
@@ -54,6 +58,15 @@ class RunService:
             raise UserError(
                 f"You can run {self.runs_per_minute} snippets a minute; try again in a moment."
             )
+        return code
+
+    async def run(self, who: MemberRef, text: str, stdin: str = "") -> Card:
+        code = await self.admit(who, text)
+        assert self.backend is not None  # admit refuses when running is off
+        key = (who.guild_id, who.user_id)
+        if key in self._running:  # checked again: another run may have started during admit
+            raise UserError("Your previous snippet is still running; wait for it to finish.")
+        now = self.ctx.clock.now()
         self._running.add(key)
         try:
             result = await self.backend.run(code, stdin=stdin)

@@ -32,10 +32,13 @@ from sqlmodel import Session, SQLModel
 from bot.storage.db import Database
 from bot.storage.models import (
     ActivityDay,
+    ChallengeAnswer,
+    DailyChallenge,
     GuildSettings,
     LessonProgress,
     Member,
     QuizAttempt,
+    ReviewCard,
     Run,
     XpEvent,
 )
@@ -88,6 +91,25 @@ class Standing:
     user_id: int
     display_name: str
     xp: int
+
+
+@dataclass(frozen=True)
+class DueReview:
+    item_id: str
+    due_on: date
+    reps: int
+    lapses: int
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A guild's daily challenge: the question is (item_id, seed)."""
+
+    id: int
+    guild_id: int
+    day: date
+    item_id: str
+    seed: int
 
 
 def _sql(statement: str, **types: Any) -> TextClause:
@@ -451,3 +473,169 @@ class Store:
             )
 
         await self.db.write(work)
+
+    # -- reviews -------------------------------------------------------------------------
+
+    async def due_reviews(self, who: MemberRef, today: date) -> list[DueReview]:
+        """Items due by `today` whose latest answer was wrong, longest waiting first."""
+
+        def work(session: Session) -> list[DueReview]:
+            cards = session.execute(
+                select(ReviewCard.item_id, ReviewCard.due_on, ReviewCard.reps, ReviewCard.lapses)
+                .where(
+                    ReviewCard.guild_id == who.guild_id,
+                    ReviewCard.user_id == who.user_id,
+                    ReviewCard.due_on <= today,
+                )
+                .order_by(ReviewCard.due_on, ReviewCard.last_seen_at, ReviewCard.item_id)
+            ).all()
+            if not cards:
+                return []
+            latest = (
+                select(func.max(QuizAttempt.id))
+                .where(
+                    QuizAttempt.guild_id == who.guild_id,
+                    QuizAttempt.user_id == who.user_id,
+                    QuizAttempt.item_id.in_([card.item_id for card in cards]),
+                )
+                .group_by(QuizAttempt.item_id)
+            )
+            right = set(
+                session.execute(
+                    select(QuizAttempt.item_id).where(
+                        QuizAttempt.id.in_(latest), QuizAttempt.correct
+                    )
+                ).scalars()
+            )
+            return [DueReview(*card) for card in cards if card.item_id not in right]
+
+        return await self.db.read(work)
+
+    # -- daily challenges ----------------------------------------------------------------
+
+    @staticmethod
+    def _challenge_on(session: Session, guild_id: int, day: date) -> Challenge | None:
+        row = session.execute(
+            select(DailyChallenge).where(
+                DailyChallenge.guild_id == guild_id, DailyChallenge.day == day
+            )
+        ).scalar_one_or_none()
+        if row is None or row.id is None:
+            return None
+        return Challenge(row.id, row.guild_id, row.day, row.item_id, row.seed)
+
+    async def daily_challenge(
+        self, guild_id: int, day: date, item_id: str, seed: int, at: datetime
+    ) -> Challenge:
+        """The guild's challenge of the day; the first caller's (item, seed) is kept for good."""
+        found = await self.db.read(lambda session: self._challenge_on(session, guild_id, day))
+        if found is not None:
+            return found
+
+        def work(session: Session) -> Challenge:
+            self._insert_ignore(
+                session,
+                self._insert(DailyChallenge).values(
+                    guild_id=guild_id, day=day, item_id=item_id, seed=seed, created_at=at
+                ),
+            )
+            made = self._challenge_on(session, guild_id, day)
+            assert made is not None
+            return made
+
+        return await self.db.write(work)
+
+    async def challenge_answer_count(self, challenge_id: int) -> int:
+        def work(session: Session) -> int:
+            count = session.execute(
+                select(func.count(ChallengeAnswer.id)).where(
+                    ChallengeAnswer.challenge_id == challenge_id
+                )
+            ).scalar_one()
+            return int(count)
+
+        return await self.db.read(work)
+
+    async def answer_challenge(
+        self,
+        who: MemberRef,
+        challenge: Challenge,
+        *,
+        answer: str,
+        correct: bool,
+        xp: int,
+        at: datetime,
+        day: date,
+    ) -> Recorded:
+        """The member's one answer; a second one is not recorded (`new` is False)."""
+
+        def work(session: Session) -> Recorded:
+            self._upsert_member(session, who, at)
+            inserted = self._insert_ignore(
+                session,
+                self._insert(ChallengeAnswer).values(
+                    challenge_id=challenge.id,
+                    guild_id=who.guild_id,
+                    user_id=who.user_id,
+                    answer=answer[:500],
+                    correct=correct,
+                    at=at,
+                ),
+                ChallengeAnswer.id,
+            )
+            if inserted is None:
+                total = session.execute(
+                    select(Member.xp_total).where(self._member_where(who))
+                ).scalar_one()
+                return Recorded(new=False, xp_awarded=0, xp_total=int(total))
+            if xp:
+                self._insert_ignore(
+                    session,
+                    self._insert(XpEvent).values(
+                        guild_id=who.guild_id,
+                        user_id=who.user_id,
+                        reason="challenge",
+                        ref=str(challenge.id),
+                        amount=xp,
+                        at=at,
+                    ),
+                )
+            total = self._credit(session, who, xp, day, at)
+            return Recorded(new=True, xp_awarded=xp, xp_total=total)
+
+        return await self.db.write(work)
+
+    # -- guild setup and profiles --------------------------------------------------------
+
+    async def update_guild_settings(
+        self, guild_id: int, values: dict[str, Any], at: datetime
+    ) -> GuildSettings:
+        """Set some of a guild's settings (creating the row), leaving the others as they are."""
+
+        def work(session: Session) -> GuildSettings:
+            session.execute(
+                self._insert(GuildSettings)
+                .values(guild_id=guild_id, created_at=at, updated_at=at, **values)
+                .on_conflict_do_update(
+                    index_elements=["guild_id"], set_={**values, "updated_at": at}
+                )
+            )
+            settings = session.get(GuildSettings, guild_id)
+            assert settings is not None
+            return settings
+
+        return await self.db.write(work)
+
+    async def quiz_totals(self, who: MemberRef) -> tuple[int, int]:
+        """How many quiz answers the member gave, and how many were right."""
+
+        def work(session: Session) -> tuple[int, int]:
+            answered, right = session.execute(
+                select(
+                    func.count(QuizAttempt.id),
+                    func.coalesce(func.sum(case((QuizAttempt.correct, 1), else_=0)), 0),
+                ).where(QuizAttempt.guild_id == who.guild_id, QuizAttempt.user_id == who.user_id)
+            ).one()
+            return int(answered), int(right)
+
+        return await self.db.read(work)

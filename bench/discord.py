@@ -1,0 +1,183 @@
+"""The Discord bot under load: `studybot run` as its own process, driven through the fake Discord.
+
+The fake (tests/fakediscord) runs here on 127.0.0.1; the bot is a subprocess started the way an
+operator starts it, pointed at the fake by its settings, on a fresh SQLite file. Prints:
+- start to ready: process spawn → commands synced, and → discord.py's `ready`;
+- median and p95 from dispatching an interaction to the bot's callback request, for `/lesson`,
+  a `/quiz` answer by button and `/leaderboard` (target p95 < 50 ms on SQLite), and a typed
+  answer submitted in a modal;
+- the bot process's RSS after ready and after 1,000 interactions.
+Interactions go one at a time (latency, not throughput). Bounded: the whole run has a deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fakediscord import FakeDiscord, FakeMember, Reply  # noqa: E402
+from tests.fakediscord.fixtures import seed_study_server  # noqa: E402
+
+INTERACTIONS = 1000
+MEMBERS = 100
+DEADLINE_S = 300
+GUILD_READY_TIMEOUT_S = 0.5
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+class Driver:
+    def __init__(self, fake: FakeDiscord, members: list[FakeMember]) -> None:
+        self.fake = fake
+        self.members = members
+        self.count = 0
+        self.latency: dict[str, list[float]] = {
+            "/lesson": [],
+            "quiz answer": [],
+            "/leaderboard": [],
+            "modal answer": [],
+        }
+        self.quiz: dict[int, Reply] = {}
+
+    def _member(self) -> FakeMember:
+        return self.members[self.count % len(self.members)]
+
+    def _timed(self, name: str, reply: Reply) -> Reply:
+        self.count += 1
+        assert reply.latency is not None, reply.describe()
+        if name:
+            self.latency[name].append(reply.latency * 1000)
+        return reply
+
+    async def lesson(self) -> None:
+        member = self._member()
+        self._timed("/lesson", await self.fake.slash("lesson", user=member))
+
+    async def leaderboard(self) -> None:
+        member = self._member()
+        reply = await self.fake.slash("leaderboard", {"period": "week"}, user=member)
+        self._timed("/leaderboard", reply)
+
+    async def quiz_answer(self) -> None:
+        """Answer the member's current question: by button when it is a choice (timed), else
+        through the modal; a finished run starts a new `/quiz`."""
+        member = self._member()
+        reply = self.quiz.get(member.id)
+        ids = [i for i in (reply.custom_ids if reply else []) if i.startswith("quiz:")]
+        ids = [i for i in ids if i.startswith(("quiz:answer:", "quiz:open:"))]
+        if reply is None or not ids:
+            reply = self._timed("", await self.fake.slash("quiz", {"count": 10}, user=member))
+            ids = [i for i in reply.custom_ids if i.startswith(("quiz:answer:", "quiz:open:"))]
+        if ids[0].startswith("quiz:answer:"):
+            answered = self._timed("quiz answer", await self.fake.click(reply, ids[0], user=member))
+        else:
+            opened = self._timed("", await self.fake.click(reply, ids[0], user=member))
+            assert opened.modal is not None, opened.describe()
+            modal = opened.modal["custom_id"]
+            answered = self._timed(
+                "modal answer", await self.fake.submit_modal(modal, {"answer": "1"}, user=member)
+            )
+        self.quiz[member.id] = answered
+
+
+async def read_lines(
+    stream: asyncio.StreamReader, seen: dict[str, float], ready: asyncio.Event, began: float
+) -> None:
+    """The bot's log: note when it said it is ready; keep the pipe drained."""
+    while line := await stream.readline():
+        text = line.decode(errors="replace")
+        if " ready as " in text and not ready.is_set():
+            seen["ready"] = time.perf_counter() - began
+            ready.set()
+        if "ERROR" in text or "Traceback" in text:
+            sys.stderr.write(text)
+
+
+async def bench() -> None:
+    fake = FakeDiscord(timeout=30)
+    study = seed_study_server(fake)
+    members = [study.guild.add_member(f"member{n}") for n in range(MEMBERS)]
+    await fake.start()
+    folder = Path(tempfile.mkdtemp(prefix="studybot-bench-discord-"))
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("STUDYBOT_")}
+    env = {
+        **clean,
+        "STUDYBOT_DATABASE_URL": f"sqlite:///{folder / 'studybot.db'}",
+        "STUDYBOT_DISCORD_TOKEN": fake.token,
+        "STUDYBOT_DISCORD_API_BASE": fake.api_base,
+        "STUDYBOT_DISCORD_GATEWAY_URL": fake.gateway_url,
+        "STUDYBOT_SYNC_ON_START": f"guild:{study.guild.id}",
+        "STUDYBOT_DISCORD_GUILD_READY_TIMEOUT": str(GUILD_READY_TIMEOUT_S),
+        "STUDYBOT_LOG_LEVEL": "INFO",
+    }
+    seen: dict[str, float] = {}
+    ready = asyncio.Event()
+    began = time.perf_counter()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=ROOT, env=env, stderr=asyncio.subprocess.PIPE
+    )
+    assert proc.stderr is not None
+    logs = asyncio.create_task(read_lines(proc.stderr, seen, ready, began))
+    try:
+        await fake.wait_for_request("PUT", "/applications/", within=60)
+        seen["synced"] = time.perf_counter() - began
+        await asyncio.wait_for(ready.wait(), 60)
+        rss_ready = rss_mib(proc.pid)
+        driver = Driver(fake, members)
+        for _ in range(30):  # warm-up: first queries, first pages of the curriculum
+            await driver.lesson()
+        driver.latency = {name: [] for name in driver.latency}
+        while driver.count < INTERACTIONS:  # about 1 : 3 : 1 (a quiz answer is 1-3 interactions)
+            await driver.lesson()
+            for _ in range(3):
+                await driver.quiz_answer()
+            await driver.leaderboard()
+        rss_after = rss_mib(proc.pid)
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(proc.wait(), 20)
+            except TimeoutError:
+                proc.kill()
+        await logs
+        await fake.stop()
+
+    print(f"bot process: python -m bot run, SQLite, guild_ready_timeout {GUILD_READY_TIMEOUT_S} s")
+    print(f"start to commands synced: {seen['synced'] * 1000:7.0f} ms")
+    print(f"start to ready:           {seen['ready'] * 1000:7.0f} ms")
+    print(f"dispatch to callback over {driver.count} interactions (ms):")
+    for name, values in driver.latency.items():
+        print(
+            f"  {name:<13} n={len(values):4d}  median {statistics.median(values):6.1f}"
+            f"  p95 {p95(values):6.1f}  max {max(values):6.1f}"
+        )
+    print(f"bot RSS: {rss_ready:.0f} MiB at ready, {rss_after:.0f} MiB after {driver.count}")
+    print(f"exit code after SIGTERM: {proc.returncode}")
+
+
+def main() -> None:
+    asyncio.run(asyncio.wait_for(bench(), DEADLINE_S))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""/admin: server setup, posting the leaderboard, reloading content. For moderators only.
+
+Discord hides the group from members without Manage Server (`default_member_permissions`), but
+a server admin can change that in the server settings, so every command checks again when it
+runs: Manage Server, or the moderator role stored with `/admin setup`.
+"""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.adapters.discord.bot import StudyBot
+from bot.adapters.discord.interact import NotAllowed, member_ref, send_cards, send_text
+from bot.adapters.discord.leaderboard import PERIODS
+from bot.adapters.discord.progress import zone_choices
+from bot.adapters.discord.render import CONTENT_MAX, render
+from bot.cards import UserError
+from bot.services.admin import ContentProblems, SetupChanges
+
+REFUSED = "You need the Manage Server permission or the moderator role for /admin."
+
+
+@app_commands.default_permissions(manage_guild=True)
+class Admin(commands.GroupCog, group_name="admin", group_description="Moderator tools"):
+    content = app_commands.Group(name="content", description="Lessons and quiz banks")
+
+    def __init__(self, bot: StudyBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction[StudyBot], /) -> bool:
+        """Manage Server, or the configured moderator role; checked on every call."""
+        if interaction.permissions.manage_guild:
+            return True
+        user = interaction.user
+        if isinstance(user, discord.Member):
+            role_id = await self.bot.services.admin.moderator_role(member_ref(interaction).guild_id)
+            if role_id is not None and any(role.id == role_id for role in user.roles):
+                return True
+        raise NotAllowed(REFUSED)
+
+    @app_commands.command(name="setup", description="Channels, time zone and moderator role")
+    @app_commands.describe(
+        lessons="Where lessons are posted",
+        challenges="Where the daily challenge is posted",
+        leaderboards="Where leaderboards are posted",
+        timezone="The server's IANA time zone (days, challenges and weeks follow it)",
+        moderator_role="A role that may use /admin besides Manage Server",
+    )
+    async def setup_(
+        self,
+        interaction: discord.Interaction[StudyBot],
+        lessons: discord.TextChannel | None = None,
+        challenges: discord.TextChannel | None = None,
+        leaderboards: discord.TextChannel | None = None,
+        timezone: str | None = None,
+        moderator_role: discord.Role | None = None,
+    ) -> None:
+        changes = SetupChanges(
+            lesson_channel_id=lessons.id if lessons else None,
+            challenge_channel_id=challenges.id if challenges else None,
+            leaderboard_channel_id=leaderboards.id if leaderboards else None,
+            timezone=timezone,
+            moderator_role_id=moderator_role.id if moderator_role else None,
+        )
+        card = await self.bot.services.admin.setup(member_ref(interaction).guild_id, changes)
+        await send_cards(interaction, card)
+
+    @setup_.autocomplete("timezone")
+    async def timezone_choices(
+        self, interaction: discord.Interaction[StudyBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return zone_choices(current)
+
+    @app_commands.command(name="leaderboard", description="Post the leaderboard for everyone")
+    @app_commands.describe(
+        period="Which XP counts (default: this week)",
+        channel="Where to post (default: the leaderboard channel, else here)",
+    )
+    @app_commands.choices(period=PERIODS)
+    async def leaderboard(
+        self,
+        interaction: discord.Interaction[StudyBot],
+        period: app_commands.Choice[str] | None = None,
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        services = self.bot.services
+        guild_id = member_ref(interaction).guild_id
+        card = await services.leaderboard.card(guild_id, period.value if period else "week")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        target = channel or await self._leaderboard_channel(interaction, guild_id)
+        try:
+            await target.send(**render(card).send_kwargs())
+        except discord.Forbidden:
+            raise UserError(f"I am not allowed to post in {target.mention}.") from None
+        await send_text(interaction, f"Posted the leaderboard in {target.mention}.")
+
+    async def _leaderboard_channel(
+        self, interaction: discord.Interaction[StudyBot], guild_id: int
+    ) -> discord.abc.Messageable:
+        channel_id = await self.bot.services.admin.leaderboard_channel(guild_id)
+        if channel_id is None:
+            here = interaction.channel
+            if not isinstance(here, discord.abc.Messageable):
+                raise UserError("Name a channel to post in.")
+            return here
+        channel = self.bot.get_channel(channel_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(channel_id)
+            except discord.HTTPException:
+                raise UserError(
+                    "The leaderboard channel set with /admin setup is gone; set another."
+                ) from None
+        if not isinstance(channel, discord.abc.Messageable):
+            raise UserError("The leaderboard channel set with /admin setup cannot take messages.")
+        return channel
+
+    @content.command(name="reload", description="Reload and check lessons and quiz banks")
+    async def reload(self, interaction: discord.Interaction[StudyBot]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            card = await self.bot.services.admin.reload_content()
+        except ContentProblems as problems:
+            head = "Content not reloaded; the old content stays in use. Problems:\n```\n"
+            listing = str(problems)
+            room = CONTENT_MAX - len(head) - 8
+            if len(listing) > room:
+                listing = listing[: room - 1] + "…"
+            await send_text(interaction, f"{head}{listing}\n```")
+            return
+        await send_cards(interaction, card)
+
+
+async def setup(bot: StudyBot) -> None:
+    await bot.add_cog(Admin(bot))

@@ -1,0 +1,39 @@
+"""/leaderboard: this server's XP standings for a period (moderators post it with /admin)."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.adapters.discord.bot import StudyBot
+from bot.adapters.discord.interact import member_ref, send_cards
+
+PERIODS = [
+    app_commands.Choice(name="this week", value="week"),
+    app_commands.Choice(name="this month", value="month"),
+    app_commands.Choice(name="all time", value="all"),
+]
+
+
+class Leaderboard(commands.Cog):
+    def __init__(self, bot: StudyBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="leaderboard", description="This server's top members by XP")
+    @app_commands.describe(period="Which XP counts (default: this week)")
+    @app_commands.choices(period=PERIODS)
+    async def leaderboard(
+        self,
+        interaction: discord.Interaction[StudyBot],
+        period: app_commands.Choice[str] | None = None,
+    ) -> None:
+        guild_id = member_ref(interaction).guild_id
+        card = await self.bot.services.leaderboard.card(
+            guild_id, period.value if period else "week"
+        )
+        await send_cards(interaction, card)
+
+
+async def setup(bot: StudyBot) -> None:
+    await bot.add_cog(Leaderboard(bot))

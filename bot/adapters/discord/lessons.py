@@ -1,0 +1,71 @@
+"""/roadmap and /lesson, with the lesson's "Mark done" and "Quiz me on this" buttons."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.adapters.discord.bot import StudyBot
+from bot.adapters.discord.interact import RoutedButton, member_ref, send_cards, services_of
+from bot.adapters.discord.quizzes import QuizRun, start_run
+
+CHOICES_MAX = 25
+CHOICE_NAME_MAX = 100
+LESSON_QUIZ_MAX = 5
+
+
+class Lessons(commands.Cog):
+    def __init__(self, bot: StudyBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="roadmap", description="The tracks, your progress and what is next")
+    async def roadmap(self, interaction: discord.Interaction[StudyBot]) -> None:
+        card = await self.bot.services.lessons.roadmap(member_ref(interaction))
+        await send_cards(interaction, card)
+
+    @app_commands.command(name="lesson", description="Your next lesson, or one you name")
+    @app_commands.describe(lesson="A lesson title or id; leave empty for your next lesson")
+    async def lesson(
+        self, interaction: discord.Interaction[StudyBot], lesson: str | None = None
+    ) -> None:
+        card = await self.bot.services.lessons.show(member_ref(interaction), lesson)
+        await send_cards(interaction, card)
+
+    @lesson.autocomplete("lesson")
+    async def lesson_choices(
+        self, interaction: discord.Interaction[StudyBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Lessons whose title or id contains what was typed, in roadmap order."""
+        wanted = current.strip().casefold()
+        choices = []
+        ordered = self.bot.services.ctx.curriculum.lessons_in_order()
+        for number, lesson in enumerate(ordered, 1):
+            if wanted in lesson.title.casefold() or wanted in lesson.id.casefold():
+                name = f"{number}. {lesson.title}"
+                if len(name) > CHOICE_NAME_MAX:
+                    name = name[: CHOICE_NAME_MAX - 1] + "…"
+                choices.append(app_commands.Choice(name=name, value=lesson.id))
+        return choices[:CHOICES_MAX]
+
+
+class MarkDone(RoutedButton, template=r"lesson:done:(?P<lesson>[^:]+)"):
+    async def handle(self, interaction: discord.Interaction[Any], match: re.Match[str]) -> None:
+        services = services_of(interaction)
+        card = await services.lessons.mark_done(member_ref(interaction), match["lesson"])
+        await send_cards(interaction, card)
+
+
+class QuizMe(RoutedButton, template=r"lesson:quiz:(?P<lesson>[^:]+)"):
+    async def handle(self, interaction: discord.Interaction[Any], match: re.Match[str]) -> None:
+        lesson = services_of(interaction).lessons.find(match["lesson"])
+        count = max(1, min(LESSON_QUIZ_MAX, len(lesson.quiz)))
+        await start_run(interaction, QuizRun(kind="l", ref=lesson.id, index=1, count=count))
+
+
+async def setup(bot: StudyBot) -> None:
+    await bot.add_cog(Lessons(bot))
+    bot.add_dynamic_items(MarkDone, QuizMe)

@@ -1,0 +1,127 @@
+"""Moderator tasks: a server's channels, zone and moderator role; reloading the content.
+
+Who may call these is the adapter's business (Discord checks Manage Server or the role stored
+here); this service only validates values and keeps the last good content on a bad reload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.cards import Card, CardField, Tone, UserError
+from bot.curriculum.model import ContentError, Curriculum, Problem
+from bot.domain.progress import zone_named
+from bot.services.context import Context
+from bot.storage.models import GuildSettings
+
+ReloadContent = Callable[[], Curriculum]
+
+
+class ContentProblems(UserError):
+    """The reload failed; the message is the `path:line: message` list, one per line."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class SetupChanges:
+    """What `/admin setup` was given; None leaves a value as it is."""
+
+    lesson_channel_id: int | None = None
+    challenge_channel_id: int | None = None
+    leaderboard_channel_id: int | None = None
+    timezone: str | None = None
+    moderator_role_id: int | None = None
+
+
+class AdminService:
+    def __init__(self, ctx: Context, reload_content: ReloadContent | None = None) -> None:
+        self.ctx = ctx
+        self._reload_content = reload_content
+
+    async def setup(self, guild_id: int, changes: SetupChanges | None = None) -> Card:
+        """Save the given settings and show all of them (no changes: just show them)."""
+        changes = changes or SetupChanges()
+        values: dict[str, object] = {
+            name: getattr(changes, name)
+            for name in (
+                "lesson_channel_id",
+                "challenge_channel_id",
+                "leaderboard_channel_id",
+                "moderator_role_id",
+            )
+            if getattr(changes, name) is not None
+        }
+        if changes.timezone is not None:
+            zone = zone_named(changes.timezone.strip())
+            if zone is None:
+                raise UserError(
+                    f"`{changes.timezone.strip()}` is not an IANA time zone; try one like "
+                    "`Europe/Berlin` or `America/New_York`."
+                )
+            values["timezone"] = zone.key
+        if values:
+            settings = await self.ctx.store.update_guild_settings(
+                guild_id, values, self.ctx.clock.now()
+            )
+        else:
+            settings = await self.ctx.store.guild_settings(guild_id)
+        return settings_card(settings, saved=bool(values))
+
+    async def moderator_role(self, guild_id: int) -> int | None:
+        settings = await self.ctx.store.guild_settings(guild_id)
+        return settings.moderator_role_id if settings else None
+
+    async def leaderboard_channel(self, guild_id: int) -> int | None:
+        settings = await self.ctx.store.guild_settings(guild_id)
+        return settings.leaderboard_channel_id if settings else None
+
+    async def reload_content(self) -> Card:
+        """Load content anew off the event loop; on problems keep the old and list them."""
+        if self._reload_content is None:
+            raise UserError("Reloading content is not available here.")
+        try:
+            curriculum = await asyncio.to_thread(self._reload_content)
+        except ContentError as error:
+            raise ContentProblems(error.problems) from None
+        return Card(
+            title="Content reloaded",
+            body=(
+                f"{len(curriculum.lessons)} lessons in {len(curriculum.tracks)} tracks, "
+                f"{len(curriculum.items)} quiz items in {len(curriculum.topics)} topics."
+            ),
+            tone=Tone.SUCCESS,
+            ephemeral=True,
+        )
+
+
+def _channel(channel_id: int | None) -> str:
+    return f"<#{channel_id}>" if channel_id else "not set"
+
+
+def settings_card(settings: GuildSettings | None, saved: bool) -> Card:
+    """The server's settings; channel and role ids are shown as Discord mentions."""
+    role = settings.moderator_role_id if settings else None
+    return Card(
+        title="Server settings saved" if saved else "Server settings",
+        fields=(
+            CardField("Lessons", _channel(settings.lesson_channel_id if settings else None), True),
+            CardField(
+                "Challenges", _channel(settings.challenge_channel_id if settings else None), True
+            ),
+            CardField(
+                "Leaderboards",
+                _channel(settings.leaderboard_channel_id if settings else None),
+                True,
+            ),
+            CardField("Time zone", settings.timezone if settings else "UTC", True),
+            CardField("Moderator role", f"<@&{role}>" if role else "Manage Server only", True),
+        ),
+        footer="Days, challenges and leaderboard weeks follow the server's time zone",
+        tone=Tone.SUCCESS if saved else Tone.INFO,
+        ephemeral=True,
+    )

@@ -1,0 +1,159 @@
+"""One fake Discord and one real Studybot per test module, built the way `studybot run` builds it.
+
+Starting the bot (build_app on a temp SQLite, the gateway handshake, the command sync) and the
+snippet runner's warm parent take a few seconds, so a module shares them; each test acts as its
+own new member, and a test that restarts the bot leaves the new one for the tests after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.adapters.discord.bot import StudyBot
+from bot.app import App, build_app
+from bot.clock import FrozenClock
+from bot.domain.quiz import Kind, Question
+from bot.settings import ROOT, Settings, load_settings
+from tests.fakediscord import FakeDiscord, FakeMember, Reply
+from tests.fakediscord.fixtures import (
+    GUILD_READY_TIMEOUT,
+    StudyServer,
+    fake_discord,
+    seed_study_server,
+    study_server,
+)
+from tests.fakediscord.models import SEND_MESSAGES, VIEW_CHANNEL
+
+__all__ = ["fake_discord", "study_server"]  # the fake's own fixtures, for the CLI tests
+
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
+
+
+@dataclass
+class Harness:
+    fake: FakeDiscord
+    study: StudyServer
+    settings: Settings
+    clock: FrozenClock
+    app: App = field(init=False)
+    bot: StudyBot = field(init=False)
+    _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+    _names: int = 0
+
+    async def connect(self) -> None:
+        self.app = build_app(self.settings, self.clock, random.Random(7))
+        self.bot = StudyBot.from_settings(
+            self.app, self.settings, guild_ready_timeout=GUILD_READY_TIMEOUT
+        )
+        await self._stack.enter_async_context(self.fake.connected(self.bot))
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+        await self.app.aclose()
+
+    async def restart(self) -> None:
+        """Stop the bot and its app (memory, runner, DB threads), then start anew on the same
+        database and fake: only what Discord and the database keep survives."""
+        await self.close()
+        self._stack = AsyncExitStack()
+        await self.connect()
+
+    def new_member(self, prefix: str, *, roles: tuple[Any, ...] = ()) -> FakeMember:
+        """A member nobody else's test has touched (their own XP, streak and answers)."""
+        self._names += 1
+        return self.study.guild.add_member(f"{prefix}{self._names}", roles=roles)
+
+    def question(self, custom_id: str) -> Question:
+        """The question a quiz button asks (`quiz:answer|open:<item>:<seed>…`)."""
+        parts = custom_id.split(":")
+        return self.app.services.quizzes.question(parts[2], int(parts[3]))
+
+
+def right_answer(question: Question) -> str:
+    if question.kind is Kind.CHOICE:
+        return str(question.choices.index(str(question.answer)) + 1)
+    return question.expected_text
+
+
+def wrong_answer(question: Question) -> str:
+    if question.kind is Kind.CHOICE:
+        wrong = next(c for c in question.choices if c != question.answer)
+        return str(question.choices.index(wrong) + 1)
+    if question.kind is Kind.NUMERIC:
+        return str(float(question.answer) + 1000)  # type: ignore[arg-type]
+    return "certainly not this"
+
+
+async def answer_question(
+    harness: Harness, reply: Reply, member: FakeMember, *, right: bool = True
+) -> tuple[Reply, str]:
+    """Answer the question on `reply` as a member would: a button for a choice, else the
+    "Answer" button and the modal it opens. Returns the answer's reply and how it was given."""
+    ids = [i for i in reply.custom_ids if i.startswith(("quiz:answer:", "quiz:open:"))]
+    assert ids, f"no question on the message: {reply.custom_ids}"
+    question = harness.question(ids[0])
+    given = right_answer(question) if right else wrong_answer(question)
+    if ids[0].startswith("quiz:answer:"):
+        button = next(i for i in ids if i.split(":")[4] == given)
+        return await harness.fake.click(reply, button, user=member), "button"
+    opened = await harness.fake.click(reply, ids[0], user=member)
+    assert opened.modal is not None, opened.describe()
+    modal_id = opened.modal["custom_id"]
+    return await harness.fake.submit_modal(modal_id, {"answer": given}, user=member), "modal"
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def harness(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
+    """The fake, with a Mentor role (no permissions) besides the study server's own, and the
+    bot connected to it through its settings (`STUDYBOT_DISCORD_*`), commands synced on start."""
+    saved = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    fake = FakeDiscord(timeout=30)
+    study = seed_study_server(fake)
+    study.guild.add_role("Mentor", VIEW_CHANNEL | SEND_MESSAGES)
+    await fake.start()
+    folder: Path = tmp_path_factory.mktemp("discord-e2e")
+    # A copy of the content, so the reload story can break a file without touching the repo.
+    shutil.copytree(ROOT / "content", folder / "content")
+    shutil.copytree(ROOT / "quizzes", folder / "quizzes")
+    settings = load_settings(
+        content_dir=folder / "content",
+        quizzes_dir=folder / "quizzes",
+        database_url=f"sqlite:///{folder / 'studybot.db'}",
+        discord_token=fake.token,
+        discord_api_base=fake.api_base,
+        discord_gateway_url=fake.gateway_url,
+        sync_on_start=f"guild:{study.guild.id}",
+        runner_url="",
+    )
+    clock = FrozenClock(START)
+    harness = Harness(fake, study, settings, clock)
+    try:
+        await harness.connect()
+        assert harness.app.runner is not None
+        warm = asyncio.create_task(harness.app.runner.health())  # the runner starts meanwhile
+        yield harness
+        if not warm.done():
+            warm.cancel()
+    finally:
+        await harness.close()
+        await fake.stop()
+        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+@pytest.fixture(autouse=True)
+def morning(harness: Harness) -> None:
+    """Every story starts on Monday morning; a story that needs tomorrow moves the clock."""
+    harness.clock.set(START)

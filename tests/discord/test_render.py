@@ -1,0 +1,74 @@
+"""Cards as Discord messages: whatever a card holds, the message stays within Discord's limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.adapters.discord.render import CUT_NOTE, fit, render
+from bot.cards import Action, Card, CardField, Image, Style, Tone
+from tests.fakediscord import limits
+
+
+def _payload(card_count: int, card: Card) -> dict[str, Any]:
+    rendered = render(*([card] * card_count))
+    assert rendered.view is not None
+    return {
+        "embeds": [embed.to_dict() for embed in rendered.embeds],
+        "components": rendered.view.to_components(),
+    }
+
+
+async def test_an_oversized_card_is_cut_to_fit() -> None:
+    card = Card(
+        title="T" * 300,
+        body="word " * 2000 + "\n```python\n" + "x = 1\n" * 500 + "```",
+        fields=tuple(CardField(f"field {n}" * 40, "v" * 2000, inline=True) for n in range(40)),
+        footer="f" * 3000,
+        actions=tuple(Action(f"quiz:answer:item:1:{n}", f"choice {n}" * 20) for n in range(30)),
+        tone=Tone.WARNING,
+    )
+    for count in (1, 2):
+        payload = _payload(count, card)
+        assert limits.message_problems(payload, files=0, creating=True) == []
+        total = sum(
+            len(e.get("title", ""))
+            + len(e.get("description", ""))
+            + len(e.get("footer", {}).get("text", ""))
+            + sum(len(f["name"]) + len(f["value"]) for f in e.get("fields", []))
+            for e in payload["embeds"]
+        )
+        assert total <= 6000
+    rows = payload["components"]
+    assert len(rows) == 5 and all(len(row["components"]) <= 5 for row in rows)
+
+
+async def test_a_plain_card_is_rendered_as_it_is() -> None:
+    card = Card(
+        title="✅ Correct",
+        body="Because.",
+        fields=(CardField("XP", "5", inline=True),),
+        footer="+5 XP",
+        images=(Image("plot-1.png", b"\x89PNG..."),),
+        actions=(Action("quiz:next:numpy", "Next question", Style.PRIMARY),),
+        tone=Tone.SUCCESS,
+        ephemeral=True,
+    )
+    rendered = render(card)
+    embed = rendered.embeds[0].to_dict()
+    assert embed["title"] == "✅ Correct" and embed["description"] == "Because."
+    assert embed["fields"] == [{"name": "XP", "value": "5", "inline": True}]
+    assert embed["image"]["url"] == "attachment://plot-1.png"
+    assert [f.filename for f in rendered.files] == ["plot-1.png"]
+    assert rendered.ephemeral
+    assert rendered.view is not None and rendered.view.is_finished()  # never stored per message
+    [button] = rendered.view.children
+    assert button.custom_id == "quiz:next:numpy"  # type: ignore[attr-defined]
+    assert rendered.send_kwargs()["allowed_mentions"].to_dict()["parse"] == []
+
+
+def test_fit_closes_a_code_block_it_cuts() -> None:
+    text = "Output:\n```\n" + "\n".join(f"{n:03d} | line" for n in range(400)) + "\n```"
+    cut = fit(text, 500)
+    assert len(cut) <= 500 and cut.endswith(CUT_NOTE)
+    assert cut.count("```") % 2 == 0
+    assert fit("short", 500) == "short"
