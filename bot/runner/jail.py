@@ -234,6 +234,16 @@ def build_root(spec: JailSpec, identity: SlotIdentity) -> None:
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     root = spec.root_dir
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    # /tmp first: a checkout (and so its .venv) may itself live under the host's /tmp, and its
+    # read-only bind then has to sit inside the jail's own /tmp rather than be hidden by it.
+    os.makedirs(root + "/tmp")
+    mount(
+        "tmpfs",
+        root + "/tmp",
+        "tmpfs",
+        MS_NOSUID | MS_NODEV,
+        f"size={spec.tmpfs_bytes},nr_inodes=4096,mode=1777",
+    )
     for path in spec.read_only:
         target = root + path
         os.makedirs(target, exist_ok=True)
@@ -276,15 +286,6 @@ def build_root(spec: JailSpec, identity: SlotIdentity) -> None:
         "tmpfs",
         MS_NOSUID | MS_NODEV | MS_NOEXEC,
         f"size={spec.shm_bytes},mode=1777",
-    )
-
-    os.makedirs(root + "/tmp")
-    mount(
-        "tmpfs",
-        root + "/tmp",
-        "tmpfs",
-        MS_NOSUID | MS_NODEV,
-        f"size={spec.tmpfs_bytes},nr_inodes=4096,mode=1777",
     )
 
     os.chdir(root)
