@@ -30,7 +30,7 @@ async def test_a_study_session_through_piped_input(database: Database) -> None:
         database,
         "/help\n/roadmap\n/lesson\n/done\n/quiz algebra\n/streak\n/leaderboard all\n/quit\n/help\n",
     )
-    assert "/quiz [topic]" in text
+    assert "/quiz [topic or lesson]" in text
     assert "Next up: First" in text
     assert "Body of first." in text
     assert "Done: First" in text and "+20 XP" in text
@@ -74,3 +74,9 @@ async def test_a_numeric_answer_that_is_not_a_number_can_be_retried(database: Da
     assert session.pending is not None  # the question stays open
     await session.handle("2.5")
     assert "✅ Correct" in buffer.getvalue() and session.pending is None
+
+
+async def test_buttons_are_shown_as_console_commands(database: Database) -> None:
+    text = await drive(database, "/lesson first\n/quiz first\n")
+    assert "Mark done: /done first · Quiz me on this: /quiz first" in text
+    assert "Quiz · Algebra" in text and "alg-choice" in text  # the lesson's own question

@@ -103,10 +103,7 @@ class LessonService:
                 CardField("Time", f"{lesson.minutes} min", inline=True),
                 CardField("Tags", ", ".join(lesson.tags) or "—", inline=True),
             ),
-            footer=(
-                f"Lesson {ordered.index(lesson.id) + 1} of {len(ordered)} · `{lesson.id}` · "
-                "/done when finished"
-            ),
+            footer=f"Lesson {ordered.index(lesson.id) + 1} of {len(ordered)} · `{lesson.id}`",
             actions=(
                 Action(f"lesson:done:{lesson.id}", "Mark done", Style.SUCCESS),
                 Action(f"lesson:quiz:{lesson.id}", "Quiz me on this", Style.PRIMARY),

@@ -64,5 +64,25 @@ def render_card(card: Card) -> RenderableType:
     )
 
 
+def _console_command(action_id: str) -> str | None:
+    """What to type in the console for a button a Discord member would press."""
+    kind, _, rest = action_id.partition(":")
+    verb, _, target = rest.partition(":")
+    if kind == "lesson" and verb == "done":
+        return f"/done {target}"
+    if kind == "lesson" and verb == "quiz":
+        return f"/quiz {target}"
+    if kind == "quiz" and verb == "next":
+        return f"/quiz {target}"
+    return None  # answer buttons: the footer already says to type the answer
+
+
 def print_card(console: Console, card: Card) -> None:
     console.print(render_card(card))
+    hints = [
+        f"{action.label}: {command}"
+        for action in card.actions
+        if (command := _console_command(action.id)) is not None
+    ]
+    if hints:
+        console.print(Text(" · ".join(hints), style="dim"), soft_wrap=True)

@@ -32,7 +32,7 @@ HELP = """\
 - `/roadmap` — the tracks, your progress and what comes next
 - `/lesson [id or number]` — your next lesson, or a named one
 - `/done [id]` — mark the lesson you are on (or a named one) done
-- `/quiz [topic]` — one question; then type your answer (or the number of a choice)
+- `/quiz [topic or lesson]` — one question; then type your answer (or a choice's number)
 - `/topics` — the quiz topics
 - `/streak` — your streak and XP
 - `/leaderboard [week|month|all]` — this server's leaderboard
@@ -88,7 +88,12 @@ class ConsoleSession:
         return await self.services.lessons.mark_done(self.who, args[0] if args else None)
 
     async def _quiz(self, args: list[str]) -> Card:
-        asked = await self.services.quizzes.ask(self.who, topic=args[0] if args else None)
+        """`/quiz TOPIC` or `/quiz LESSON` (the lesson's own questions)."""
+        target = args[0] if args else None
+        if target and target in self.services.ctx.curriculum.lessons:
+            asked = await self.services.quizzes.ask(self.who, lesson_id=target)
+        else:
+            asked = await self.services.quizzes.ask(self.who, topic=target)
         self.pending = Pending(asked.item_id, asked.seed, asked.question.topic)
         return asked.card
 
