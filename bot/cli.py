@@ -142,27 +142,10 @@ def _discord_settings() -> Settings:
     return settings
 
 
-@contextmanager
-def discord_errors() -> Iterator[None]:
-    """Login and connection failures as one line each (the details are in the log)."""
-    import discord
-
-    try:
-        yield
-    except discord.LoginFailure:
-        fail("studybot: Discord refused the token (STUDYBOT_DISCORD_TOKEN); login failed")
-    except discord.PrivilegedIntentsRequired:
-        fail("studybot: Discord refused the requested intents")
-    except (discord.HTTPException, discord.GatewayNotFound, OSError) as error:
-        log.debug("cannot reach Discord", exc_info=True)
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        fail(f"studybot: cannot reach Discord: {reason}")
-
-
 @app.command()
 def run() -> None:
     """The Discord bot (needs STUDYBOT_DISCORD_TOKEN); logs to stderr."""
-    from bot.adapters.discord.bot import StudyBot
+    from bot.adapters.discord.bot import DiscordUnavailable, StudyBot, discord_failures
     from bot.app import build_app
 
     settings = _discord_settings()
@@ -183,11 +166,13 @@ def run() -> None:
         finally:
             await studybot.aclose()
 
-    with discord_errors():
-        try:
+    try:
+        with discord_failures():
             asyncio.run(serve())
-        except KeyboardInterrupt:
-            log.info("stopped")
+    except KeyboardInterrupt:
+        log.info("stopped")
+    except DiscordUnavailable as error:
+        fail(f"studybot: {error}")
 
 
 @app.command()
@@ -197,7 +182,13 @@ def sync(
     ] = None,
 ) -> None:
     """Register the slash commands with Discord, print what was registered, and exit."""
-    from bot.adapters.discord.bot import StudyBot, describe_commands, sync_commands
+    from bot.adapters.discord.bot import (
+        DiscordUnavailable,
+        StudyBot,
+        describe_commands,
+        discord_failures,
+        sync_commands,
+    )
     from bot.app import build_app
 
     settings = _discord_settings()
@@ -215,8 +206,11 @@ def sync(
         finally:
             await studybot.aclose()
 
-    with discord_errors():
-        count, lines = asyncio.run(register())
+    try:
+        with discord_failures():
+            count, lines = asyncio.run(register())
+    except DiscordUnavailable as error:
+        fail(f"studybot: {error}")
     where = f"in server {guild}" if guild else "globally (Discord may take a while to show them)"
     typer.echo(f"synced {count} commands {where}:")
     for line in lines:

@@ -12,6 +12,8 @@ import importlib
 import logging
 import pkgutil
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import discord
@@ -177,3 +179,24 @@ def _describe(prefix: str, options: list[Any]) -> list[str]:
         return [line for sub in subs for line in _describe(f"{prefix} {sub.name}", sub.options)]
     shown = " ".join(f"{o.name}" if o.required else f"[{o.name}]" for o in options)
     return [f"{prefix} {shown}".rstrip()]
+
+
+class DiscordUnavailable(Exception):
+    """Login or connection failed; the message is one line for whoever started the bot."""
+
+
+@contextmanager
+def discord_failures() -> Iterator[None]:
+    """Turn discord.py's login and connection errors into one-line DiscordUnavailable."""
+    try:
+        yield
+    except discord.LoginFailure:
+        raise DiscordUnavailable(
+            "Discord refused the token (STUDYBOT_DISCORD_TOKEN); login failed"
+        ) from None
+    except discord.PrivilegedIntentsRequired:
+        raise DiscordUnavailable("Discord refused the requested intents") from None
+    except (discord.HTTPException, discord.GatewayNotFound, OSError) as error:
+        log.debug("cannot reach Discord", exc_info=True)
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DiscordUnavailable(f"cannot reach Discord: {reason}") from None
