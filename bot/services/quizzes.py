@@ -7,7 +7,7 @@ console variable and grade it later, even after a restart, without any session s
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.cards import Action, Card, CardField, Style, Tone, UserError
 from bot.domain.progress import xp_for_answer
@@ -103,7 +103,7 @@ class QuizService:
         if item_id not in self.ctx.curriculum.items:
             raise UserError("That question is no longer in the quiz bank; start a new `/quiz`.")
         question = self.ctx.curriculum.question(item_id, seed)
-        return question if question.seed is not None else _with_seed(question, seed)
+        return question if question.seed is not None else replace(question, seed=seed)
 
     def question_card(self, question: Question) -> Card:
         seed = question.seed or 0
@@ -197,9 +197,3 @@ class QuizService:
             tone=Tone.SUCCESS if share >= 0.5 else Tone.INFO,
             actions=(Action("quiz:next:", "Another question", Style.SECONDARY),),
         )
-
-
-def _with_seed(question: Question, seed: int) -> Question:
-    from dataclasses import replace
-
-    return replace(question, seed=seed)

@@ -297,7 +297,6 @@ class Store:
         self, who: MemberRef, lesson_id: str, xp: int, at: datetime, day: date
     ) -> Recorded:
         def work(session: Session) -> Recorded:
-            self._upsert_member(session, who, at)
             inserted = self._insert_ignore(
                 session,
                 self._insert(LessonProgress).values(
@@ -305,22 +304,12 @@ class Store:
                 ),
                 LessonProgress.id,
             )
+            ids = {"g": who.guild_id, "u": who.user_id}
             if inserted is None:
-                total = session.execute(
-                    select(Member.xp_total).where(self._member_where(who))
-                ).scalar_one()
-                return Recorded(new=False, xp_awarded=0, xp_total=int(total))
-            self._insert_ignore(
-                session,
-                self._insert(XpEvent).values(
-                    guild_id=who.guild_id,
-                    user_id=who.user_id,
-                    reason="lesson",
-                    ref=lesson_id,
-                    amount=xp,
-                    at=at,
-                ),
-            )
+                total = session.execute(_MEMBER_XP, ids).scalar()
+                return Recorded(new=False, xp_awarded=0, xp_total=int(total or 0))
+            xp_event = {"reason": "lesson", "ref": lesson_id, "amount": xp, "at": at}
+            session.execute(_INSERT_XP, {**ids, **xp_event})
             total = self._credit(session, who, xp, day, at)
             return Recorded(new=True, xp_awarded=xp, xp_total=total)
 
