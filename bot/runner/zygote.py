@@ -800,6 +800,9 @@ def _child_main(zygote: Zygote, slot: _Slot) -> NoReturn:
     """Builds the jail, locks itself down, says READY, waits for its job and runs it."""
     _reset_signals()
     try:
+        # A process group of its own: kill(0, …) reaches a whole process group even across pid
+        # namespaces, and without a user of its own (not root) the runner shares our real uid.
+        os.setsid()
         if slot.cgroup is not None:
             # Joined here, not by the parent: a cgroup v1 move takes milliseconds, which the
             # parent's event loop should not spend.
@@ -811,8 +814,6 @@ def _child_main(zygote: Zygote, slot: _Slot) -> NoReturn:
                 jail.write_id_maps(spec)
             identity = slot.identity or jail.SlotIdentity(0, 0, "runner:x:0:0::/tmp:/bin/false\n")
             jail.build_root(spec, identity)
-        else:
-            os.setsid()
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)

@@ -432,6 +432,12 @@ def test_killing_init_the_group_and_everyone_visible_fails(runner: Runner) -> No
     assert os.path.exists(f"/proc/{runner.pid}")
 
 
+def test_the_snippet_leads_its_own_session_and_process_group(runner: Runner) -> None:
+    """kill(0, …) reaches a process group across pid namespaces: the group must be the jail's."""
+    answer = runner.run("import os\nprint(os.getsid(0), os.getpgrp())")
+    assert answer["stdout"] == "1 1\n", answer
+
+
 def test_ptrace_is_denied(runner: Runner) -> None:
     code = (
         "import ctypes\n"
