@@ -32,10 +32,6 @@ class App:
     def curriculum(self) -> Curriculum:
         return self.services.ctx.curriculum
 
-    def reload_content(self) -> Curriculum:
-        """Load content anew; on error raise ContentError and keep what was loaded before."""
-        return reload_curriculum(self.settings, self.services.ctx)
-
     async def aclose(self) -> None:
         """Stop the runner child (if one was started) and the database threads."""
         if self.runner is not None:

@@ -115,7 +115,9 @@ async def test_streak_moves_with_the_member_day(database: Database) -> None:
 async def test_streak_across_dst_in_the_guild_zone(database: Database) -> None:
     berlin_night = datetime(2026, 3, 27, 22, 30, tzinfo=UTC)  # 23:30 in Berlin (CET)
     services, clock = make_services(database, berlin_night)
-    await services.ctx.store.set_guild_timezone(BOB.guild_id, "Europe/Berlin", berlin_night)
+    await services.ctx.store.update_guild_settings(
+        BOB.guild_id, {"timezone": "Europe/Berlin"}, berlin_night
+    )
     for day in range(4):  # 23:30 local each night, across the spring-forward night
         clock.set(datetime(2026, 3, 27 + day, 23, 30, tzinfo=BERLIN))
         await services.quizzes.answer(BOB, "alg-choice", 100 + day, "2")

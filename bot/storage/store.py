@@ -267,19 +267,6 @@ class Store:
     async def guild_settings(self, guild_id: int) -> GuildSettings | None:
         return await self.db.read(lambda session: session.get(GuildSettings, guild_id))
 
-    async def set_guild_timezone(self, guild_id: int, zone: str, at: datetime) -> None:
-        def work(session: Session) -> None:
-            statement = (
-                self._insert(GuildSettings)
-                .values(guild_id=guild_id, timezone=zone, created_at=at, updated_at=at)
-                .on_conflict_do_update(
-                    index_elements=["guild_id"], set_={"timezone": zone, "updated_at": at}
-                )
-            )
-            session.execute(statement)
-
-        await self.db.write(work)
-
     # -- lessons -------------------------------------------------------------------------
 
     async def completed_lessons(self, who: MemberRef) -> set[str]:
