@@ -50,7 +50,7 @@ class Pending:
     topic: str
 
 
-Handler = Callable[[list[str]], Awaitable[Card | None]]
+Handler = Callable[[list[str], str], Awaitable[Card | None]]  # words, and the text as typed
 
 
 class ConsoleSession:
@@ -60,7 +60,6 @@ class ConsoleSession:
         self.out = out
         self.interactive = interactive
         self.pending: Pending | None = None
-        self._raw_args = ""
         self.handlers: dict[str, Handler] = {
             "help": self._help,
             "roadmap": self._roadmap,
@@ -75,19 +74,19 @@ class ConsoleSession:
         }
         self.code_lines: list[str] | None = None  # collecting a multi-line /run
 
-    async def _help(self, args: list[str]) -> Card:
+    async def _help(self, args: list[str], raw: str) -> Card:
         return Card(title="Studybot", body=HELP)
 
-    async def _roadmap(self, args: list[str]) -> Card:
+    async def _roadmap(self, args: list[str], raw: str) -> Card:
         return await self.services.lessons.roadmap(self.who)
 
-    async def _lesson(self, args: list[str]) -> Card:
+    async def _lesson(self, args: list[str], raw: str) -> Card:
         return await self.services.lessons.show(self.who, args[0] if args else None)
 
-    async def _done(self, args: list[str]) -> Card:
+    async def _done(self, args: list[str], raw: str) -> Card:
         return await self.services.lessons.mark_done(self.who, args[0] if args else None)
 
-    async def _quiz(self, args: list[str]) -> Card:
+    async def _quiz(self, args: list[str], raw: str) -> Card:
         """`/quiz TOPIC` or `/quiz LESSON` (the lesson's own questions)."""
         target = args[0] if args else None
         if target and target in self.services.ctx.curriculum.lessons:
@@ -97,29 +96,29 @@ class ConsoleSession:
         self.pending = Pending(asked.item_id, asked.seed, asked.question.topic)
         return asked.card
 
-    async def _topics(self, args: list[str]) -> Card:
+    async def _topics(self, args: list[str], raw: str) -> Card:
         topics = self.services.ctx.curriculum.topics
         lines = [f"- `{t.id}` — {t.title} ({len(t.item_ids)} questions)" for t in topics.values()]
         return Card(title="Quiz topics", body="\n".join(sorted(lines)), footer="/quiz TOPIC")
 
-    async def _streak(self, args: list[str]) -> Card:
+    async def _streak(self, args: list[str], raw: str) -> Card:
         return await self.services.progress.streak_card(self.who)
 
-    async def _leaderboard(self, args: list[str]) -> Card:
+    async def _leaderboard(self, args: list[str], raw: str) -> Card:
         return await self.services.leaderboard.card(self.who.guild_id, args[0] if args else "week")
 
-    async def _timezone(self, args: list[str]) -> Card:
+    async def _timezone(self, args: list[str], raw: str) -> Card:
         if not args:
             raise UserError("Give a zone, e.g. `/timezone Europe/Berlin`.")
         return await self.services.progress.set_timezone(self.who, args[0])
 
-    async def _run(self, args: list[str]) -> Card | None:
+    async def _run(self, args: list[str], raw: str) -> Card | None:
         if not args:
             self.code_lines = []
             if self.interactive:
                 self.out.print("Type your code; end it with a line /end.")
             return None
-        return await self.services.runs.run(self.who, self._raw_args)
+        return await self.services.runs.run(self.who, raw)
 
     def _save_images(self, card: Card) -> None:
         for image in card.images:
@@ -152,7 +151,7 @@ class ConsoleSession:
         return await self._show(self._answer(line), line)
 
     async def _command(self, line: str) -> bool:
-        self._raw_args = line[1:].split(maxsplit=1)[1] if " " in line else ""
+        raw = line[1:].split(maxsplit=1)[1] if " " in line else ""
         try:
             words = shlex.split(line[1:])
         except ValueError:
@@ -164,7 +163,7 @@ class ConsoleSession:
         if handler is None:
             self._say(f"Unknown command `/{name}`. Type /help for the commands.")
             return True
-        return await self._show(handler(args), line)
+        return await self._show(handler(args, raw), line)
 
     def _say(self, message: str) -> None:
         self.out.print(f"[yellow]{escape(message)}[/yellow]", highlight=False)
