@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.intents import Intent
+
 
 class Style(StrEnum):
     PRIMARY = "primary"
@@ -31,9 +33,9 @@ class CardField:
 
 @dataclass(frozen=True)
 class Action:
-    """A button. `id` carries its own state (e.g. `quiz:answer:<item>:<seed>:<n>`)."""
+    """A button: what pressing it means (a typed intent), and how it is labelled."""
 
-    id: str
+    intent: Intent
     label: str
     style: Style = Style.SECONDARY
 
@@ -59,3 +61,8 @@ class Card:
 
 class UserError(Exception):
     """Something the member asked for cannot be done; the message is one short sentence."""
+
+
+def not_yours(owner: str) -> str:
+    """What anyone but the owner reads when they press someone else's question."""
+    return f"This is {owner}'s question — start your own with /quiz."
