@@ -10,8 +10,10 @@ from types import MappingProxyType
 from bot.clock import FrozenClock
 from bot.curriculum.model import Curriculum, Lesson, QuizItem, Topic, Track
 from bot.domain.quiz import Kind, Question
+from bot.domain.values import MemberRef, RunState
 from bot.services import Services
 from bot.services.context import Context
+from bot.services.quizzes import Step
 from bot.storage.db import Database
 from bot.storage.store import Store
 
@@ -86,3 +88,31 @@ def make_services(
         rng=random.Random(seed),
     )
     return Services.build(ctx), clock
+
+
+RIGHT_TEXT = {"alg-choice": "four", "alg-number": "5/2", "alg-word": "vector"}
+WRONG_TEXT = {"alg-choice": "three", "alg-number": "3", "alg-word": "scalar"}
+
+
+async def one_question(services: Services, who: MemberRef, item_id: str, seed: int = 1) -> RunState:
+    """A run of exactly this question (a test names what it asks; `start` draws at random)."""
+    return await services.ctx.store.start_run(
+        who, "topic", "algebra", [(item_id, seed)], services.ctx.clock.now()
+    )
+
+
+def typed(services: Services, who: MemberRef, item_id: str, seed: int, text: str) -> str:
+    """What the member types for an answer: a choice's number as they see the choices."""
+    question = services.quizzes.shown(who, item_id, seed)
+    if question.kind is Kind.CHOICE and text in question.choices:
+        return str(question.choices.index(text) + 1)
+    return text
+
+
+async def answer_item(
+    services: Services, who: MemberRef, item_id: str, seed: int, right: bool = True
+) -> Step:
+    """Ask `item_id` with `seed` in a run of its own and answer it right (or wrong)."""
+    run = await one_question(services, who, item_id, seed)
+    text = (RIGHT_TEXT if right else WRONG_TEXT)[item_id]
+    return await services.quizzes.answer(who, run.id, 0, typed(services, who, item_id, seed, text))

@@ -17,7 +17,16 @@ from bot.domain.progress import (
     streak_from_days,
     xp_for_answer,
 )
-from bot.domain.quiz import AnswerFormatError, Kind, Question, grade, parse_number
+from bot.domain.quiz import (
+    AnswerFormatError,
+    Kind,
+    Question,
+    grade,
+    parse_number,
+    read_number,
+    shuffled,
+)
+from bot.domain.snippets import missing_import_hint, show_output
 
 BERLIN = ZoneInfo("Europe/Berlin")
 KIRITIMATI = ZoneInfo("Pacific/Kiritimati")  # UTC+14, the far edge
@@ -134,13 +143,80 @@ def test_grading_each_kind() -> None:
 
 
 def test_parse_number_forms() -> None:
-    assert parse_number("1,000") == 1000
+    assert parse_number("1,000,000") == 1_000_000
+    assert parse_number("12,345.5") == 12345.5
     assert parse_number("-1e-3") == -0.001
     assert parse_number(" 3/4 ") == 0.75
     with pytest.raises(AnswerFormatError):
         parse_number("1/0")
 
 
+@pytest.mark.parametrize(
+    ("typed", "value", "percent"),
+    [
+        ("2,35", 2.35, False),
+        ("-0,5", -0.5, False),
+        ("1.234,5", 1234.5, False),
+        ("48.6%", 48.6, True),
+        ("48,6 %", 48.6, True),
+        ("0.486", 0.486, False),
+    ],
+)
+def test_decimal_commas_and_percentages_are_read(typed: str, value: float, percent: bool) -> None:
+    assert read_number(typed) == (pytest.approx(value), percent)
+
+
+@pytest.mark.parametrize("typed", ["2,350", "1,000", "1,2,3", "12,34,567"])
+def test_an_ambiguous_comma_is_asked_about_not_guessed(typed: str) -> None:
+    with pytest.raises(AnswerFormatError) as caught:
+        read_number(typed)
+    assert typed in str(caught.value)
+
+
+def test_a_percentage_answers_a_proportion_and_a_percentage() -> None:
+    proportion = Question("p", "t", Kind.NUMERIC, "share?", 0.486, "", tolerance=0.001)
+    percentage = Question("q", "t", Kind.NUMERIC, "percent?", 48.6, "", tolerance=0.05)
+    assert grade(proportion, "48.6%").correct and grade(proportion, "0,486").correct
+    assert grade(percentage, "48.6%").correct and grade(percentage, "48.6").correct
+    assert not grade(proportion, "48.6").correct
+    assert grade(proportion, "48.6%").given == "48.6%"  # echoed as typed
+
+
 def test_xp_rewards_difficulty() -> None:
     assert [xp_for_answer(True, d) for d in (1, 2, 3)] == [5, 10, 15]
     assert xp_for_answer(False, 3) == 1
+
+
+def test_long_output_keeps_its_head_and_its_tail() -> None:
+    lines = [f"step {n}" for n in range(500)]
+    output = "\n".join([*lines, "Traceback (most recent call last):", "ZeroDivisionError: boom"])
+    shown = show_output(output, max_lines=40, max_chars=3000)
+    text = shown.text.splitlines()
+    assert text[0] == "001 | step 0" and text[-1] == "502 | ZeroDivisionError: boom"
+    assert text[-2] == "501 | Traceback (most recent call last):"
+    [mark] = [line for line in text if "cut" in line]
+    assert mark == f"… {shown.cut_lines} lines cut …"
+    assert len(text) <= 40 and len(shown.text) <= 3000
+    assert shown.cut_lines == 502 - (len(text) - 1)
+    short = show_output("a\nb")
+    assert short.text == "1 | a\n2 | b" and short.cut_lines == 0
+
+
+def test_a_missing_usual_import_gets_a_hint() -> None:
+    error = "Traceback ...\nNameError: name 'np' is not defined"
+    assert missing_import_hint(error) is not None
+    assert "`import numpy as np`" in (missing_import_hint(error) or "")
+    assert "`import seaborn as sns`" in (
+        missing_import_hint("NameError: name 'sns' is not defined") or ""
+    )
+    assert missing_import_hint("NameError: name 'x' is not defined") is None
+    assert missing_import_hint("all fine") is None
+
+
+def test_choices_are_shuffled_by_key_and_keep_the_answer() -> None:
+    question = Question("q", "t", Kind.CHOICE, "?", "c", "", choices=("a", "b", "c", "d"))
+    orders = {shuffled(question, f"member{n}").choices for n in range(30)}
+    assert len(orders) > 5 and all(sorted(o) == ["a", "b", "c", "d"] for o in orders)
+    assert shuffled(question, "same") == shuffled(question, "same")
+    positions = {shuffled(question, f"m{n}").choices.index("c") for n in range(60)}
+    assert positions == {0, 1, 2, 3}

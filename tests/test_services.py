@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cards import UserError
+from bot.domain.progress import streak_run
+from bot.domain.values import MemberRef
+from bot.intents import AnswerChoice, MarkDone, OpenAnswer, StartQuiz
 from bot.storage.db import Database
-from bot.storage.store import MemberRef
-from tests.support import make_services
+from tests.support import answer_item, make_services, one_question, typed
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 ADA = MemberRef(guild_id=10**17, user_id=2**62 + 5, display_name="ada")
@@ -20,23 +22,35 @@ BERLIN = ZoneInfo("Europe/Berlin")
 OTHER_GUILD = MemberRef(guild_id=99, user_id=2**62 + 5, display_name="ada elsewhere")
 
 
+async def xp_of(services, who: MemberRef) -> int:  # type: ignore[no-untyped-def]
+    return (await services.ctx.store.member(who)).xp_total
+
+
 async def test_next_lesson_follows_roadmap_order_and_prerequisites(database: Database) -> None:
     services, _ = make_services(database, START)
     lessons = services.lessons
     assert (await lessons.next_lesson_for(ADA)).id == "first"  # type: ignore[union-attr]
     card = await lessons.show(ADA)
-    assert card.title == "First" and "lesson:done:first" in [a.id for a in card.actions]
+    assert card.title == "First"
+    assert [a.intent for a in card.actions] == [
+        MarkDone(lesson="first"),
+        StartQuiz(lesson="first", count=1),
+    ]
     done = await lessons.mark_done(ADA)
     assert done.title == "Done: First" and "+20 XP" in done.body
+    assert await xp_of(services, ADA) == 20
     assert (await lessons.next_lesson_for(ADA)).id == "second"  # type: ignore[union-attr]
-    # Marking a later lesson by name is allowed; the next one still respects prerequisites.
+    # Prerequisites are advice: a later lesson opens with a note and can be marked done.
+    third = await lessons.show(ADA, "third")
+    assert third.body.startswith("*This lesson builds on **Second**")
     await lessons.mark_done(ADA, "third")
     assert (await lessons.next_lesson_for(ADA)).id == "second"  # type: ignore[union-attr]
     again = await lessons.mark_done(ADA, "first")
-    assert again.title.startswith("Already done") and again.footer == "40 XP in all"
+    assert again.title.startswith("Already done") and await xp_of(services, ADA) == 40
     roadmap = await lessons.roadmap(ADA)
     assert roadmap.footer == "2 of 3 lessons done"
     assert "▶️ 2. Second" in roadmap.fields[0].value
+    assert "🔒" not in "".join(f.value for f in roadmap.fields)
     # Another guild is another world.
     assert (await lessons.next_lesson_for(OTHER_GUILD)).id == "first"  # type: ignore[union-attr]
 
@@ -48,52 +62,133 @@ async def test_unknown_lesson_is_a_user_error_with_a_suggestion(database: Databa
     assert (await services.lessons.show(ADA, "3")).title == "Third"
 
 
-async def test_quiz_grades_records_once_and_pays_xp(database: Database) -> None:
+async def test_a_quiz_run_asks_grades_records_and_sums_up(database: Database) -> None:
     services, _ = make_services(database, START)
-    quizzes = services.quizzes
-    asked = await quizzes.ask(ADA, topic="algebra")
-    assert asked.item_id in {"alg-choice", "alg-number", "alg-word"}
-    right = {"alg-choice": "2", "alg-number": "5/2", "alg-word": "Vector"}[asked.item_id]
-    card = await quizzes.answer(ADA, asked.item_id, asked.seed, right)
-    assert card.title == "✅ Correct"
-    xp = int(card.footer.split("+")[1].split(" ")[0])
-    assert xp in (5, 10, 15)
-    replay = await quizzes.answer(ADA, asked.item_id, asked.seed, right)
-    assert "no new XP" in replay.footer and replay.footer.endswith(f"{xp} XP in all")
+    step = await services.quizzes.start(ADA, topic="algebra", count=3)
+    [question] = step.cards
+    assert question.title == "Quiz · Algebra · 1/3" and step.pending is not None
+    run = await services.ctx.store.run(step.pending.run)
+    assert run is not None and len({item for item, _seed in run.plan}) == 3
+    earned = 0
+    for number, (item_id, seed) in enumerate(run.plan):
+        assert step.pending is not None and step.pending.step == number
+        right = number != 1  # the second one wrong
+        text = typed(services, ADA, item_id, seed, _answer(item_id, right))
+        step = await services.quizzes.answer(ADA, run.id, number, text)
+        feedback = step.cards[0]
+        assert feedback.title == ("✅ Correct" if right else "❌ Not quite")
+        gained = {"alg-choice": 5, "alg-number": 15, "alg-word": 10}[item_id] if right else 1
+        earned += gained
+        assert feedback.footer == f"+{gained} XP · {earned} XP in all"
+        assert await xp_of(services, ADA) == earned
+    summary = step.cards[1]
+    assert step.pending is None
+    assert summary.title == "Quiz done: 2 of 3 right"
+    assert "**Missed:**" in summary.body and f"Prompt of {run.plan[1][0]}" in summary.body
+    assert [a.intent for a in summary.actions] == [StartQuiz(topic="algebra", count=3)]
+
+
+def _answer(item_id: str, right: bool) -> str:
+    right_text = {"alg-choice": "four", "alg-number": "5/2", "alg-word": "Vector"}
+    wrong_text = {"alg-choice": "three", "alg-number": "3", "alg-word": "scalar"}
+    return (right_text if right else wrong_text)[item_id]
+
+
+async def test_a_question_answers_once_and_its_buttons_belong_to_its_member(
+    database: Database,
+) -> None:
+    services, _ = make_services(database, START)
+    run = await one_question(services, ADA, "alg-choice", 3)
+    card = services.quizzes.question_card(ADA, run)
+    assert {type(a.intent) for a in card.actions} == {AnswerChoice}
+    assert {a.intent.owner for a in card.actions} == {ADA.user_id}
+    right = typed(services, ADA, "alg-choice", 3, "four")
+    with pytest.raises(UserError, match="This is ada's question — start your own with /quiz"):
+        await services.quizzes.answer(BOB, run.id, 0, right)
+    assert await xp_of(services, BOB) == 0
+    with pytest.raises(UserError, match="This is ada's question"):
+        await services.quizzes.form(BOB, run.id, 0)
+    step = await services.quizzes.answer(ADA, run.id, 0, right)
+    assert step.cards[0].title == "✅ Correct" and await xp_of(services, ADA) == 5
+    with pytest.raises(UserError, match="This question is closed"):
+        await services.quizzes.answer(ADA, run.id, 0, right)  # a double click
+    with pytest.raises(UserError, match="no longer exists"):
+        await services.quizzes.answer(ADA, run.id + 1000, 0, right)  # a forged run
+    # The same question asked again (same item and seed) records nothing new.
+    again = await answer_item(services, ADA, "alg-choice", 3)
+    assert "no new XP" in again.cards[0].footer and await xp_of(services, ADA) == 5
+
+
+async def test_typed_questions_open_a_form(database: Database) -> None:
+    services, _ = make_services(database, START)
+    run = await one_question(services, ADA, "alg-number", 1)
+    [action] = services.quizzes.question_card(ADA, run).actions
+    assert action.intent == OpenAnswer(owner=ADA.user_id, run=run.id, step=0)
+    form = await services.quizzes.form(ADA, run.id, 0)
+    assert form.label == "Your answer (a number)" and not form.multiline
+
+
+async def test_choices_are_shuffled_per_member_and_stay_put(database: Database) -> None:
+    services, _ = make_services(database, START)
+    members = [MemberRef(1, n) for n in range(40)]
+    orders = {services.quizzes.shown(m, "alg-choice", 1).choices for m in members}
+    assert len(orders) > 1  # not everyone sees the author's order
+    assert services.quizzes.shown(ADA, "alg-choice", 1) == services.quizzes.shown(
+        ADA, "alg-choice", 1
+    )
+    firsts = {services.quizzes.shown(m, "alg-choice", 1).choices[0] for m in members}
+    assert "four" in firsts and len(firsts) == 3
 
 
 async def test_quiz_prefers_items_not_yet_answered(database: Database) -> None:
     services, _ = make_services(database, START)
-    seen = set()
+    seen = []
     for _ in range(3):
-        asked = await services.quizzes.ask(BOB, topic="algebra")
-        assert asked.item_id not in seen
-        seen.add(asked.item_id)
-        await services.quizzes.answer(BOB, asked.item_id, asked.seed, "1")
-    assert seen == {"alg-choice", "alg-number", "alg-word"}
+        step = await services.quizzes.start(BOB, topic="algebra", count=1)
+        assert step.pending is not None
+        run = await services.ctx.store.run(step.pending.run)
+        assert run is not None
+        [(item_id, _seed)] = run.plan
+        assert item_id not in seen
+        seen.append(item_id)
+        await services.quizzes.answer(BOB, run.id, 0, "1")
+    assert set(seen) == {"alg-choice", "alg-number", "alg-word"}
 
 
 async def test_wrong_and_unreadable_answers(database: Database) -> None:
     services, _ = make_services(database, START)
+    run = await one_question(services, ADA, "alg-number", 1)
     with pytest.raises(UserError, match="not a number"):
-        await services.quizzes.answer(ADA, "alg-number", 1, "two and a half")
-    wrong = await services.quizzes.answer(ADA, "alg-number", 1, "3")
-    assert wrong.title == "❌ Not quite" and "the answer is **2.5**" in wrong.body
-    assert wrong.footer == "+1 XP · 1 XP in all"
+        await services.quizzes.answer(ADA, run.id, 0, "two and a half")
+    assert await xp_of(services, ADA) == 0  # nothing recorded, the question still open
+    wrong = await services.quizzes.answer(ADA, run.id, 0, "3")
+    assert wrong.cards[0].title == "❌ Not quite"
+    assert "the answer is **2.5**" in wrong.cards[0].body
+    assert await xp_of(services, ADA) == 1
+    decimal_comma = await answer_item(services, BOB, "alg-number", 2, right=True)
+    assert decimal_comma.cards[0].title == "✅ Correct"
+    run = await one_question(services, BOB, "alg-number", 3)
+    assert (await services.quizzes.answer(BOB, run.id, 0, "2,5")).cards[0].title == "✅ Correct"
     with pytest.raises(UserError, match="no topic `geometry`"):
-        await services.quizzes.ask(ADA, topic="geometry")
+        await services.quizzes.start(ADA, topic="geometry")
+    gone = await services.ctx.store.start_run(ADA, "topic", "x", [("gone", 1)], START)
     with pytest.raises(UserError, match="no longer in the quiz bank"):
-        await services.quizzes.answer(ADA, "gone", 1, "1")
+        await services.quizzes.answer(ADA, gone.id, 0, "1")
 
 
 async def test_concurrent_answers_lose_no_xp(database: Database) -> None:
     services, _ = make_services(database, START)
-    # 40 different questions (distinct seeds) answered at once, plus each answered twice.
-    answers = [services.quizzes.answer(ADA, "alg-choice", seed, "2") for seed in range(40)]
-    answers += [services.quizzes.answer(ADA, "alg-choice", seed, "2") for seed in range(40)]
-    await asyncio.gather(*answers)
-    card = await services.progress.streak_card(ADA)
-    assert card.fields[2].value == str(40 * 5)
+    runs = [await one_question(services, ADA, "alg-choice", seed) for seed in range(40)]
+    replays = [await one_question(services, ADA, "alg-choice", seed) for seed in range(40)]
+
+    async def answer(run_id: int, seed: int) -> object:
+        return await services.quizzes.answer(
+            ADA, run_id, 0, typed(services, ADA, "alg-choice", seed, "four")
+        )
+
+    # 40 different questions answered at once, each also answered in a second run.
+    await asyncio.gather(*(answer(r.id, r.plan[0][1]) for r in runs + replays))
+    assert await xp_of(services, ADA) == 40 * 5
 
 
 async def test_streak_moves_with_the_member_day(database: Database) -> None:
@@ -101,15 +196,17 @@ async def test_streak_moves_with_the_member_day(database: Database) -> None:
     await services.progress.set_timezone(ADA, "Pacific/Kiritimati")  # UTC+14
     for offset_hours in (0, 24, 48):
         clock.set(START + timedelta(hours=offset_hours))
-        await services.quizzes.answer(ADA, "alg-choice", offset_hours, "2")
+        await answer_item(services, ADA, "alg-choice", offset_hours)
+    streak, _profile = await services.progress.streak(ADA)
+    assert (streak.current, streak.best, streak.active_today) == (3, 3, True)
     card = await services.progress.streak_card(ADA)
-    assert [f.value for f in card.fields[:2]] == ["3 days", "3 days"]
     assert card.footer == "Days are counted in Pacific/Kiritimati"
     clock.set(START + timedelta(days=2, hours=6))  # 05:00 the next local day
-    at_risk = await services.progress.streak_card(ADA)
-    assert at_risk.fields[0].value == "3 days" and "keep your streak" in at_risk.body
+    at_risk, _profile = await services.progress.streak(ADA)
+    assert (at_risk.current, at_risk.at_risk) == (3, True)
+    assert "keep your streak" in (await services.progress.streak_card(ADA)).body
     clock.set(START + timedelta(days=5))
-    assert (await services.progress.streak_card(ADA)).fields[0].value == "0 days"
+    assert (await services.progress.streak(ADA))[0].current == 0
 
 
 async def test_streak_across_dst_in_the_guild_zone(database: Database) -> None:
@@ -120,26 +217,38 @@ async def test_streak_across_dst_in_the_guild_zone(database: Database) -> None:
     )
     for day in range(4):  # 23:30 local each night, across the spring-forward night
         clock.set(datetime(2026, 3, 27 + day, 23, 30, tzinfo=BERLIN))
-        await services.quizzes.answer(BOB, "alg-choice", 100 + day, "2")
-    card = await services.progress.streak_card(BOB)
-    assert card.fields[0].value == "4 days" and card.footer.endswith("Europe/Berlin")
+        await answer_item(services, BOB, "alg-choice", 100 + day)
+    streak, profile = await services.progress.streak(BOB)
+    assert streak.current == 4 and profile.view.guild_timezone == "Europe/Berlin"
 
 
-async def test_timezone_is_validated(database: Database) -> None:
+async def test_timezone_is_validated_and_read_in_any_case(database: Database) -> None:
     services, _ = make_services(database, START)
     with pytest.raises(UserError, match="not an IANA time zone"):
         await services.progress.set_timezone(ADA, "Mars/Olympus")
-    card = await services.progress.set_timezone(ADA, "Asia/Kolkata")
-    assert "14:30" in card.body and card.ephemeral
+    card = await services.progress.set_timezone(ADA, "asia/KOLKATA")
+    assert "14:30" in card.body and "Asia/Kolkata" in card.body and card.ephemeral
+    assert (await services.ctx.store.member(ADA)).timezone == "Asia/Kolkata"
+
+
+async def test_a_session_keeps_the_zone_the_member_chose(database: Database) -> None:
+    services, _ = make_services(database, START)
+    assert await services.progress.settle_zone(ADA, None, "America/New_York") == "America/New_York"
+    await services.progress.set_timezone(ADA, "Europe/Berlin")
+    # The next session on a computer in another zone keeps Berlin.
+    assert await services.progress.settle_zone(ADA, None, "Asia/Tokyo") == "Europe/Berlin"
+    assert await services.progress.settle_zone(ADA, "utc", "Asia/Tokyo") == "UTC"
+    with pytest.raises(UserError):
+        await services.progress.settle_zone(ADA, "Nowhere/Land", "Asia/Tokyo")
 
 
 async def test_leaderboard_week_and_all_time(database: Database) -> None:
     services, clock = make_services(database, START - timedelta(days=3))  # last week
     await services.lessons.mark_done(BOB, "first")  # 20 XP last week
     clock.set(START + timedelta(hours=1))
-    await services.quizzes.answer(ADA, "alg-number", 1, "2.5")  # 15 XP this week
-    await services.quizzes.answer(BOB, "alg-choice", 1, "2")  # 5 XP this week
-    await services.quizzes.answer(OTHER_GUILD, "alg-number", 1, "2.5")  # another guild
+    await answer_item(services, ADA, "alg-number", 1)  # 15 XP this week
+    await answer_item(services, BOB, "alg-choice", 1)  # 5 XP this week
+    await answer_item(services, OTHER_GUILD, "alg-number", 1)  # another guild
     week = await services.leaderboard.card(ADA.guild_id, "week")
     assert week.body.splitlines() == ["🥇 ada — 15 XP", "🥈 bob — 5 XP"]
     alltime = await services.leaderboard.card(ADA.guild_id, "all")
@@ -152,26 +261,38 @@ async def test_leaderboard_week_and_all_time(database: Database) -> None:
 
 async def test_quiz_without_topic_asks_about_lessons_studied(database: Database) -> None:
     services, _ = make_services(database, START)
-    asked = await services.quizzes.ask(ADA)
-    assert asked.item_id == "alg-choice"  # the quiz of the first lesson, the one being studied
+
+    async def drawn(count: int) -> set[str]:
+        step = await services.quizzes.start(ADA, count=count)
+        assert step.pending is not None
+        run = await services.ctx.store.run(step.pending.run)
+        assert run is not None and run.kind == "studied"
+        return {item for item, _seed in run.plan}
+
+    assert await drawn(5) == {"alg-choice"}  # the first lesson's quiz, the one being studied
     await services.lessons.mark_done(ADA, "first")
-    drawn = {(await services.quizzes.ask(ADA)).item_id for _ in range(12)}
-    assert drawn == {"alg-choice", "alg-number"}  # lesson one done, lesson two under way
+    assert await drawn(5) == {"alg-choice", "alg-number"}  # one done, the second under way
 
 
-async def test_streak_cache_follows_the_activity_days(database: Database) -> None:
-    """The cached streak in `members` (for leaderboards and rebuilds) matches the facts."""
-    from sqlmodel import select
-
-    from bot.storage.models import Member
-
+async def test_streak_cache_is_the_rebuild_of_the_days(database: Database) -> None:
+    """The cache in `members` moves with each new day and equals a rebuild from the facts,
+    also when a day arrives out of order (a zone change can do that)."""
     services, clock = make_services(database, START)
-    for day in (0, 1, 2, 4, 4, 5):  # three days, a gap, then two (the same answer sent twice)
+    store = services.ctx.store
+    for day in (0, 1, 2, 4, 4, 5):  # three days, a gap, then two (one twice)
         clock.set(START + timedelta(days=day))
-        await services.quizzes.answer(BOB, "alg-choice", 1000 + day, "2")
-    member = database.run_sync(
-        lambda s: s.exec(select(Member).where(Member.user_id == BOB.user_id)).one()
-    )
-    assert (member.streak_current, member.streak_best) == (2, 3)
-    assert member.last_active_day == (START + timedelta(days=5)).date()
-    assert member.xp_total == 5 * 5  # the replayed answer paid once
+        await answer_item(services, BOB, "alg-choice", 1000 + day)
+    cached = await store.streak_cache(BOB)
+    days = await store.activity_days(BOB)
+    assert cached == streak_run(days)
+    assert (cached.current, cached.best, cached.last_day) == (2, 3, (START + timedelta(5)).date())
+    assert await xp_of(services, BOB) == 5 * 5  # the replayed answer paid once
+    await services.progress.set_timezone(BOB, "Pacific/Pago_Pago")  # UTC-11: back a day
+    clock.set(START + timedelta(days=3, hours=5))  # still day 2 in Pago Pago: already counted
+    await answer_item(services, BOB, "alg-choice", 2000)
+    clock.set(START + timedelta(days=3, hours=12))  # day 3 in Pago Pago: fills the gap
+    await answer_item(services, BOB, "alg-choice", 2001)
+    rebuilt = streak_run(await store.activity_days(BOB))
+    assert await store.streak_cache(BOB) == rebuilt and rebuilt.current == 6
+    assert await store.rebuild_stats(BOB.guild_id) == 1
+    assert await store.streak_cache(BOB) == rebuilt and await xp_of(services, BOB) == 7 * 5

@@ -14,57 +14,62 @@ from sqlmodel import select
 from bot.app import reload_curriculum
 from bot.cards import UserError
 from bot.curriculum.loader import load_curriculum
+from bot.domain.values import MemberRef
 from bot.services.admin import AdminService, ContentProblems, SetupChanges
 from bot.services.challenges import pick_daily
 from bot.settings import ROOT, Settings
 from bot.storage.db import Database
 from bot.storage.models import XpEvent
-from bot.storage.store import MemberRef
-from tests.support import make_services
+from tests.support import RIGHT_TEXT, WRONG_TEXT, answer_item, make_services
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 GUILD = 10**17
 ADA = MemberRef(guild_id=GUILD, user_id=2**62 + 5, display_name="ada")
 BOB = MemberRef(guild_id=GUILD, user_id=42, display_name="bob")
-RIGHT = {"alg-choice": "2", "alg-number": "5/2", "alg-word": "vector"}
-WRONG = {"alg-choice": "1", "alg-number": "3", "alg-word": "scalar"}
 
 
 async def test_review_shows_missed_items_oldest_first_until_answered_right(
     database: Database,
 ) -> None:
     services, clock = make_services(database, START)
-    nothing = await services.reviews.card(ADA)
-    assert nothing.title == "Nothing to review" and nothing.ephemeral
-    await services.quizzes.answer(ADA, "alg-number", 1, "3")  # wrong on Monday
-    await services.quizzes.answer(ADA, "alg-choice", 1, "2")  # right: never reviewed
-    assert (await services.reviews.card(ADA)).title == "Nothing to review"  # due tomorrow
+    reviews = services.reviews
+
+    async def session(who: MemberRef = ADA) -> tuple[str, list[tuple[str, int]]]:
+        step = await reviews.start(who)
+        if step.pending is None:
+            return step.cards[0].title, []
+        run = await services.ctx.store.run(step.pending.run)
+        assert run is not None and run.kind == "review"
+        return step.cards[0].title, list(run.plan)
+
+    assert await session() == ("Nothing to review", [])
+    await answer_item(services, ADA, "alg-number", 1, right=False)  # wrong on Monday
+    await answer_item(services, ADA, "alg-choice", 1)  # right: never reviewed
+    assert (await session())[0] == "Nothing to review"  # due tomorrow
     clock.advance(timedelta(days=1))
-    await services.quizzes.answer(ADA, "alg-word", 1, "scalar")  # wrong on Tuesday
-    card = await services.reviews.card(ADA)
-    assert card.title == "Review 1 of 1 · Algebra"
-    [action] = card.actions
-    assert action.id.startswith("quiz:open:alg-number:")
+    await answer_item(services, ADA, "alg-word", 1, right=False)  # wrong on Tuesday
+    title, plan = await session()
+    assert title == "Review 1 of 1 · Algebra" and [item for item, _ in plan] == ["alg-number"]
     clock.advance(timedelta(days=1))
-    card = await services.reviews.card(ADA)
-    assert card.title == "Review 1 of 2 · Algebra" and "alg-number" in card.footer
-    seed = int(card.actions[0].id.split(":")[3])
-    assert seed != 1  # a new question, so the answer is recorded and pays again
-    answered = await services.quizzes.answer(ADA, "alg-number", seed, "2.5")
-    assert answered.title == "✅ Correct" and answered.footer.startswith("+15 XP")
-    card = await services.reviews.card(ADA)
-    assert card.title == "Review 1 of 1 · Algebra" and card.actions[0].id.startswith(
-        "quiz:open:alg-word:"
-    )
-    # A wrong review answer sends the item back to tomorrow.
-    seed = int(card.actions[0].id.split(":")[3])
-    await services.quizzes.answer(ADA, "alg-word", seed, "matrix")
-    assert (await services.reviews.card(ADA)).title == "Nothing to review"
+    step = await reviews.start(ADA)
+    assert step.pending is not None and step.cards[0].title == "Review 1 of 2 · Algebra"
+    run = await services.ctx.store.run(step.pending.run)
+    assert run is not None and [item for item, _ in run.plan] == ["alg-number", "alg-word"]
+    (_, number_seed), (_, word_seed) = run.plan
+    assert number_seed != 1  # a new question, so the answer is recorded and pays again
+    answered = await services.quizzes.answer(ADA, run.id, 0, "2.5")
+    feedback, following = answered.cards
+    assert feedback.title == "✅ Correct" and feedback.footer.startswith("+15 XP")
+    assert following.title == "Review 2 of 2 · Algebra"
+    # A wrong review answer sends the item back to tomorrow; the session sums up.
+    last = await services.quizzes.answer(ADA, run.id, 1, "matrix")
+    assert last.cards[1].title == "Review done: 1 of 2 right" and last.pending is None
+    assert (await session())[0] == "Nothing to review"
     clock.advance(timedelta(days=1))
-    again = await services.reviews.card(ADA)
-    assert again.title == "Review 1 of 1 · Algebra" and "missed 2 times" in again.footer
-    assert int(again.actions[0].id.split(":")[3]) != seed
-    assert (await services.reviews.card(BOB)).title == "Nothing to review"
+    title, plan = await session()
+    assert title == "Review 1 of 1 · Algebra" and plan[0][0] == "alg-word"
+    assert plan[0][1] != word_seed
+    assert (await session(BOB))[0] == "Nothing to review"
 
 
 def test_daily_pick_depends_only_on_guild_and_day() -> None:
@@ -83,41 +88,49 @@ async def test_daily_challenge_is_one_per_guild_day_and_one_answer_each(
     services, clock = make_services(database, START)
     other, _ = make_services(database, START, seed=99)  # another process, say
     racing = await asyncio.gather(*(s.challenges.today(GUILD) for s in (services, other) * 3))
-    assert len({c.id for c in racing}) == 1
-    challenge = racing[0]
+    assert len({c.id for c, _count in racing}) == 1
+    challenge, _count = racing[0]
     card = await services.challenges.card(ADA)
     assert card.title == f"📅 Daily challenge · {START.date().isoformat()}"
     assert card.footer.endswith("0 answers so far")
-    assert all(a.id.startswith(f"daily:{a.id.split(':')[1]}:2026-11-23") for a in card.actions)
+    assert all(getattr(a.intent, "day", None) == START.date() for a in card.actions)
+    assert {a.intent.owner for a in card.actions} == {None}  # anyone answers for themselves
 
-    solved = await services.challenges.answer(ADA, START.date(), RIGHT[challenge.item_id])
+    def typed_answer(text: str) -> str:
+        question = services.challenges.shown(challenge)
+        return str(question.choices.index(text) + 1) if text in question.choices else text
+
+    right = typed_answer(RIGHT_TEXT[challenge.item_id])
+    solved = await services.challenges.answer(ADA, START.date(), right)
     assert solved.title == "✅ Challenge solved" and solved.ephemeral
     assert solved.body.startswith("+25 XP") and solved.footer.startswith("25 XP in all")
     with pytest.raises(UserError, match="already answered today's challenge"):
-        await other.challenges.answer(ADA, START.date(), RIGHT[challenge.item_id])
-    missed = await services.challenges.answer(BOB, START.date(), WRONG[challenge.item_id])
+        await other.challenges.answer(ADA, START.date(), right)
+    missed = await services.challenges.answer(
+        BOB, START.date(), typed_answer(WRONG_TEXT[challenge.item_id])
+    )
     assert missed.title == "❌ Not this time" and missed.footer.startswith("0 XP in all")
     assert (await services.challenges.card(ADA)).footer.endswith("2 answers so far")
     events = database.run_sync(
         lambda s: s.exec(select(XpEvent).where(XpEvent.reason == "challenge")).all()
     )
     assert [(e.user_id, e.ref, e.amount) for e in events] == [(ADA.user_id, str(challenge.id), 25)]
-    streak = await services.progress.streak_card(BOB)
-    assert streak.fields[0].value == "1 day"  # answering counts as studying, right or wrong
+    streak, _profile = await services.progress.streak(BOB)
+    assert streak.current == 1  # answering counts as studying, right or wrong
 
     clock.advance(timedelta(days=1))
     with pytest.raises(UserError, match="challenge of 2026-11-23; today's is on `/daily`"):
         await services.challenges.answer(ADA, START.date(), "1")
-    tomorrow = await services.challenges.today(GUILD)
+    tomorrow, _count = await services.challenges.today(GUILD)
     assert tomorrow.id != challenge.id and tomorrow.day == START.date() + timedelta(days=1)
 
 
 async def test_daily_challenge_day_follows_the_guild_zone(database: Database) -> None:
     late = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)  # already Tuesday at UTC+14
     services, _ = make_services(database, late)
-    assert (await services.challenges.today(GUILD)).day.isoformat() == "2026-11-23"
+    assert (await services.challenges.today(GUILD))[0].day.isoformat() == "2026-11-23"
     await services.admin.setup(GUILD, SetupChanges(timezone="Pacific/Kiritimati"))
-    assert (await services.challenges.today(GUILD)).day.isoformat() == "2026-11-24"
+    assert (await services.challenges.today(GUILD))[0].day.isoformat() == "2026-11-24"
     with pytest.raises(UserError, match="not an IANA time zone"):
         await services.admin.setup(GUILD, SetupChanges(timezone="Moon/Base"))
 
@@ -126,8 +139,8 @@ async def test_profile_sums_up_a_member(database: Database) -> None:
     services, _ = make_services(database, START)
     await services.progress.set_timezone(ADA, "Asia/Kolkata")
     await services.lessons.mark_done(ADA, "first")
-    await services.quizzes.answer(ADA, "alg-choice", 1, "2")
-    await services.quizzes.answer(ADA, "alg-number", 1, "3")
+    await answer_item(services, ADA, "alg-choice", 1)
+    await answer_item(services, ADA, "alg-number", 1, right=False)
     card = await services.progress.profile_card(ADA)
     assert card.title == "👤 ada"
     assert {f.name: f.value for f in card.fields} == {

@@ -7,6 +7,8 @@ so a DST change or a zone far from UTC cannot break or double a day.
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,12 +25,19 @@ def xp_for_answer(correct: bool, difficulty: int) -> int:
     return XP_BY_DIFFICULTY.get(difficulty, 5) if correct else XP_WRONG_ANSWER
 
 
+@functools.cache
+def _zone_keys() -> dict[str, str]:
+    return {key.casefold(): key for key in zoneinfo.available_timezones()}
+
+
 def zone_named(name: str | None) -> ZoneInfo | None:
-    """The IANA zone of that name, or None when there is no such zone."""
-    if not name:
+    """The IANA zone of that name (any letter case: `europe/paris`), or None."""
+    if not name or not name.strip():
         return None
+    wanted = name.strip()
+    key = _zone_keys().get(wanted.casefold(), wanted)
     try:
-        return ZoneInfo(name)
+        return ZoneInfo(key)
     except (ZoneInfoNotFoundError, ValueError):
         return None
 
@@ -72,15 +81,46 @@ class Streak:
         return self.current > 0 and not self.active_today
 
 
+@dataclass(frozen=True)
+class StreakRun:
+    """What the members table caches: the run ending on `last_day`, and the best run ever.
+
+    It is a fold over the activity days in date order (`extend`), so the cache kept while days
+    arrive and the one rebuilt from every stored day are the same value by construction.
+    """
+
+    current: int = 0
+    best: int = 0
+    last_day: date | None = None
+
+    def extend(self, day: date) -> StreakRun:
+        """The run after studying on `day`, which is not before `last_day`."""
+        if self.last_day is not None and day < self.last_day:
+            raise ValueError(f"{day} comes before {self.last_day}: rebuild from all days")
+        if self.last_day == day:
+            return self
+        gap = None if self.last_day is None else (day - self.last_day).days
+        current = self.current + 1 if gap == 1 else 1
+        return StreakRun(current=current, best=max(self.best, current), last_day=day)
+
+    def on(self, today: date) -> Streak:
+        """The streak as it stands on `today`: alive while the last day is today or yesterday."""
+        alive = self.last_day is not None and (today - self.last_day).days in (0, 1)
+        return Streak(
+            current=self.current if alive else 0,
+            best=self.best,
+            active_today=self.last_day == today,
+        )
+
+
+def streak_run(days: Iterable[date]) -> StreakRun:
+    """The cache value rebuilt from every stored activity day."""
+    run = StreakRun()
+    for day in sorted(set(days)):
+        run = run.extend(day)
+    return run
+
+
 def streak_from_days(days: Iterable[date], today: date) -> Streak:
     """Current and best runs of consecutive active dates; the current run may end yesterday."""
-    ordered = sorted(set(days))
-    best = run = 0
-    previous: date | None = None
-    for day in ordered:
-        run = run + 1 if previous is not None and (day - previous).days == 1 else 1
-        best = max(best, run)
-        previous = day
-    active_today = previous == today
-    alive = previous is not None and (today - previous).days in (0, 1)
-    return Streak(current=run if alive else 0, best=best, active_today=active_today)
+    return streak_run(days).on(today)

@@ -6,9 +6,11 @@ from a generator run with a seed. Grading is pure so it can be tested without a 
 
 from __future__ import annotations
 
+import hashlib
 import math
+import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 
@@ -59,6 +61,7 @@ class AnswerFormatError(ValueError):
 
 _SPACES = re.compile(r"\s+")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
 _FRACTION = re.compile(r"^([+-]?\d+)\s*/\s*(\d+)$")
 
 
@@ -81,15 +84,62 @@ def _normalise_output(text: str) -> str:
     return "\n".join(_PADDING.sub(r"\1", _SPACES.sub(" ", line)) for line in lines)
 
 
-def parse_number(text: str) -> float:
-    """Read what a member typed as a number: `3`, `-0.25`, `1e-3`, `3/4`, `1,000`."""
-    cleaned = text.strip().replace(",", "").replace("_", "")
+def read_number(text: str) -> tuple[float, bool]:
+    """What a member typed, as a number, and whether it was a percentage.
+
+    Accepts `3`, `-0.25`, `1e-3`, `3/4`, `48.6%`, thousands separators (`1,000,000`,
+    `12,345.6`) and a decimal comma (`2,35`, `0,486`, `1.234,5`). One comma before exactly three
+    digits after a non-zero whole part (`2,350`) could be either, so it is refused with a
+    question rather than guessed.
+    """
+    shown = text.strip()
+    cleaned = shown.replace("_", "").replace(" ", "")
+    percent = cleaned.endswith("%")
+    cleaned = cleaned.removesuffix("%")
+    if "," in cleaned:
+        if "." in cleaned:
+            if cleaned.rfind(",") > cleaned.rfind("."):  # 1.234,5: comma decimal
+                cleaned = cleaned.replace(".", "").replace(",", ".")
+            else:  # 12,345.6: comma thousands
+                cleaned = cleaned.replace(",", "")
+        elif cleaned.count(",") > 1:
+            if not _THOUSANDS.match(cleaned):
+                raise AnswerFormatError(f"{shown!r} is not a number; type digits like 3 or 2.35")
+            cleaned = cleaned.replace(",", "")
+        else:
+            whole, _, decimals = cleaned.partition(",")
+            digits = whole.lstrip("+-")
+            if len(decimals) == 3 and digits and not digits.startswith("0"):
+                raise AnswerFormatError(
+                    f"{shown!r} could mean {whole}.{decimals} or {whole}{decimals}; type it "
+                    f"with a point ({whole}.{decimals}) or without the comma ({whole}{decimals})"
+                )
+            cleaned = f"{whole}.{decimals}"
     if _NUMBER.match(cleaned):
-        return float(cleaned)
+        return float(cleaned), percent
     fraction = _FRACTION.match(cleaned)
-    if fraction and int(fraction.group(2)) != 0:
-        return int(fraction.group(1)) / int(fraction.group(2))
-    raise AnswerFormatError(f"{text.strip()!r} is not a number; type digits like 3, -0.25 or 3/4")
+    if fraction and int(fraction.group(2)) != 0 and not percent:
+        return int(fraction.group(1)) / int(fraction.group(2)), False
+    raise AnswerFormatError(f"{shown!r} is not a number; type digits like 3, -0.25 or 3/4")
+
+
+def parse_number(text: str) -> float:
+    """`read_number` without the percent sign's meaning (48.6% reads as 48.6)."""
+    return read_number(text)[0]
+
+
+def shuffled(question: Question, key: str) -> Question:
+    """The question with its choices in an order fixed by `key` (member, item and seed).
+
+    The same member sees the same order every time the question is shown, and the right
+    option is not always where the author wrote it.
+    """
+    if question.kind is not Kind.CHOICE or len(question.choices) < 2:
+        return question
+    seed = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+    order = list(question.choices)
+    random.Random(seed).shuffle(order)
+    return replace(question, choices=tuple(order))
 
 
 def choice_index(question: Question, given: str) -> int:
@@ -116,12 +166,15 @@ def grade(question: Question, given: str) -> Grade:
         chosen = question.choices[index]
         return Grade(correct=chosen == question.answer, given=chosen, expected=expected)
     if question.kind is Kind.NUMERIC:
-        value = parse_number(given)
+        value, percent = read_number(given)
         target = float(question.answer)  # type: ignore[arg-type]
-        correct = math.isclose(
-            value, target, rel_tol=question.rel_tolerance, abs_tol=question.tolerance
+        # 48.6% answers a proportion (0.486) and a percentage (48.6) alike.
+        readings = (value / 100, value) if percent else (value,)
+        correct = any(
+            math.isclose(v, target, rel_tol=question.rel_tolerance, abs_tol=question.tolerance)
+            for v in readings
         )
-        return Grade(correct=correct, given=_format_number(value), expected=expected)
+        return Grade(correct=correct, given=given.strip(), expected=expected)
     if question.kind is Kind.OUTPUT:
         correct = _normalise_output(given) == _normalise_output(str(question.answer))
         return Grade(correct=correct, given=given.strip(), expected=expected)

@@ -54,24 +54,62 @@ class Shown:
     cut_chars: bool
 
 
+LINE_MAX = 300
+CUT_MARK = "… {count} line{s} cut …"
+
+
+def _numbered(lines: list[str]) -> tuple[list[str], bool]:
+    width = len(str(len(lines)))
+    shown, cut = [], False
+    for number, line in enumerate(lines, 1):
+        if len(line) > LINE_MAX:
+            line, cut = line[: LINE_MAX - 1] + "…", True
+        shown.append(f"{number:0{width}d} | {line}".replace("```", "`\u200b``"))
+    return shown, cut
+
+
 def show_output(output: str, max_lines: int = 40, max_chars: int = 3000) -> Shown:
-    """Numbered output lines, cut to what a chat message can hold, saying what was cut."""
+    """Numbered output lines that fit a chat message. Long output keeps its head and its
+    tail (where a traceback ends) and says how many lines were cut between them."""
     if not output.strip():
         return Shown(text="[no output]", cut_lines=0, cut_chars=False)
-    lines = output.rstrip("\n").split("\n")
-    width = len(str(min(len(lines), max_lines)))
-    kept: list[str] = []
+    lines, cut_chars = _numbered(output.rstrip("\n").split("\n"))
+    if len(lines) <= max_lines and sum(len(line) + 1 for line in lines) <= max_chars:
+        return Shown(text="\n".join(lines), cut_lines=0, cut_chars=cut_chars)
+    room = max_chars - len(CUT_MARK) - 8
+    head: list[str] = []
     used = 0
-    cut_chars = False
-    for number, line in enumerate(lines[:max_lines], 1):
-        rendered = f"{number:0{width}d} | {line}".replace("```", "`\u200b``")
-        if used + len(rendered) + 1 > max_chars:
-            room = max(0, max_chars - used - 1)
-            if room > 10:
-                kept.append(rendered[:room] + "…")
-            cut_chars = True
+    for line in lines[: max(1, max_lines // 4)]:
+        if used + len(line) + 1 > room // 4:
             break
-        kept.append(rendered)
-        used += len(rendered) + 1
-    cut_lines = len(lines) - len(kept)
-    return Shown(text="\n".join(kept), cut_lines=cut_lines, cut_chars=cut_chars)
+        head.append(line)
+        used += len(line) + 1
+    tail: list[str] = []
+    for line in reversed(lines[len(head) :]):
+        if len(head) + len(tail) + 1 >= max_lines or used + len(line) + 1 > room:
+            break
+        tail.insert(0, line)
+        used += len(line) + 1
+    cut = len(lines) - len(head) - len(tail)
+    mark = CUT_MARK.format(count=cut, s="s" * (cut != 1))
+    return Shown(text="\n".join([*head, mark, *tail]), cut_lines=cut, cut_chars=cut_chars)
+
+
+IMPORTS = {
+    "np": "import numpy as np",
+    "pd": "import pandas as pd",
+    "plt": "import matplotlib.pyplot as plt",
+    "sns": "import seaborn as sns",
+}
+_NAME_ERROR = re.compile(r"NameError: name '(?P<name>\w+)' is not defined")
+
+
+def missing_import_hint(stderr: str) -> str | None:
+    """A one-line hint when a snippet used a usual alias without importing it."""
+    match = _NAME_ERROR.search(stderr)
+    if match is None or match["name"] not in IMPORTS:
+        return None
+    return (
+        f"`{match['name']}` is not defined: add `{IMPORTS[match['name']]}` at the top. The runner "
+        "has the libraries loaded already, so the import is instant."
+    )

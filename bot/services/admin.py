@@ -64,6 +64,7 @@ class AdminService:
                     "`Europe/Berlin` or `America/New_York`."
                 )
             values["timezone"] = zone.key
+        settings: GuildSettings | None
         if values:
             settings = await self.ctx.store.update_guild_settings(
                 guild_id, values, self.ctx.clock.now()

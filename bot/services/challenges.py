@@ -8,15 +8,15 @@ at the same instant agree, and content edits later in the day do not change it.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from datetime import date
 
-from bot.cards import Action, Card, Tone, UserError
+from bot.cards import Action, Card, Style, Tone, UserError
 from bot.domain.progress import XP_DAILY_CHALLENGE, local_day, member_zone
-from bot.domain.quiz import AnswerFormatError, grade
+from bot.domain.quiz import AnswerFormatError, Kind, Question, grade, shuffled
+from bot.domain.values import Challenge, Judged, MemberRef
+from bot.intents import DailyChoice, DailyOpen
 from bot.services.context import Context
-from bot.services.quizzes import SEED_LIMIT, QuizService
-from bot.storage.store import Challenge, MemberRef
+from bot.services.quizzes import KIND_LABELS, SEED_LIMIT, AnswerForm, QuizService
 
 
 def pick_daily(guild_id: int, day: date, item_ids: list[str]) -> tuple[str, int]:
@@ -40,60 +40,91 @@ class ChallengeService:
         zone = member_zone(None, settings.timezone if settings else None)
         return local_day(self.ctx.clock.now(), zone)
 
-    async def today(self, guild_id: int) -> Challenge:
-        """Today's challenge, created on first use."""
+    def _pick(self, guild_id: int, day: date) -> tuple[str, int]:
+        return pick_daily(guild_id, day, list(self.ctx.curriculum.items))
+
+    def shown(self, challenge: Challenge) -> Question:
+        """Everyone sees the server's challenge with the same choice order."""
+        question = self.quizzes.question(challenge.item_id, challenge.seed)
+        key = f"daily:{challenge.guild_id}:{challenge.item_id}:{challenge.seed}"
+        return shuffled(question, key)
+
+    async def today(self, guild_id: int) -> tuple[Challenge, int]:
+        """Today's challenge (created on first use) and how many have answered it."""
         day = await self.guild_today(guild_id)
-        item_id, seed = pick_daily(guild_id, day, list(self.ctx.curriculum.items))
         return await self.ctx.store.daily_challenge(
-            guild_id, day, item_id, seed, self.ctx.clock.now()
+            guild_id, day, self._pick(guild_id, day), self.ctx.clock.now()
         )
 
     async def card(self, who: MemberRef) -> Card:
-        challenge = await self.today(who.guild_id)
-        question = self.quizzes.question(challenge.item_id, challenge.seed)
-        card = self.quizzes.question_card(question)
-        day = challenge.day.isoformat()
-        actions = tuple(
-            Action(_daily_id(action.id, day), action.label, action.style) for action in card.actions
-        )
-        answered = await self.ctx.store.challenge_answer_count(challenge.id)
+        challenge, answered = await self.today(who.guild_id)
+        question = self.shown(challenge)
+        body = question.prompt
+        if question.code:
+            body += f"\n```python\n{question.code.rstrip()}\n```"
+        if question.kind is Kind.CHOICE:
+            body += "\n\n" + "\n".join(f"{n}. {c}" for n, c in enumerate(question.choices, 1))
+            actions = tuple(
+                Action(DailyChoice(day=challenge.day, choice=n), str(n))
+                for n in range(1, len(question.choices) + 1)
+            )
+        else:
+            actions = (Action(DailyOpen(day=challenge.day), "Answer", Style.PRIMARY),)
         so_far = f"{answered} answer{'s' * (answered != 1)} so far"
-        return replace(
-            card,
-            title=f"📅 Daily challenge · {day}",
+        return Card(
+            title=f"📅 Daily challenge · {challenge.day.isoformat()}",
+            body=body,
             footer=f"+{XP_DAILY_CHALLENGE} XP if right · one answer each · {so_far}",
             actions=actions,
         )
 
-    async def answer(self, who: MemberRef, day: date, given: str) -> Card:
-        """Grade and record the member's one answer; the feedback is private (no spoilers)."""
-        challenge = await self.today(who.guild_id)
+    async def form(self, who: MemberRef, day: date) -> AnswerForm:
+        challenge, _answered = await self.today(who.guild_id)
         if day != challenge.day:
             raise UserError(f"That was the challenge of {day.isoformat()}; today's is on `/daily`.")
-        question = self.quizzes.question(challenge.item_id, challenge.seed)
-        try:
-            result = grade(question, given)
-        except AnswerFormatError as error:
-            raise UserError(f"{error}.") from None
-        _view, _zone, member_today = await self.ctx.member_day(who)
-        recorded = await self.ctx.store.answer_challenge(
-            who,
-            challenge,
-            answer=result.given,
-            correct=result.correct,
-            xp=XP_DAILY_CHALLENGE if result.correct else 0,
-            at=self.ctx.clock.now(),
-            day=member_today,
+        question = self.shown(challenge)
+        return AnswerForm(
+            title=f"Daily challenge · {day.isoformat()}",
+            label=KIND_LABELS[question.kind],
+            multiline=question.kind is Kind.OUTPUT,
+        )
+
+    async def answer(self, who: MemberRef, day: date, given: str) -> Card:
+        """Grade and record the member's one answer; the feedback is private (no spoilers)."""
+        today = await self.guild_today(who.guild_id)
+        if day != today:
+            raise UserError(f"That was the challenge of {day.isoformat()}; today's is on `/daily`.")
+
+        def judge(challenge: Challenge) -> Judged:
+            question = self.shown(challenge)
+            try:
+                result = grade(question, given)
+            except AnswerFormatError as error:
+                raise UserError(f"{error}.") from None
+            return Judged(
+                item_id=challenge.item_id,
+                topic=question.topic,
+                seed=challenge.seed,
+                answer=result.given,
+                correct=result.correct,
+                xp=XP_DAILY_CHALLENGE if result.correct else 0,
+            )
+
+        judged, recorded = await self.ctx.store.answer_challenge(
+            who, day, self._pick(who.guild_id, day), self.ctx.clock.now(), judge
         )
         if not recorded.new:
             raise UserError("You already answered today's challenge; come back tomorrow.")
-        if result.correct:
+        question = self.quizzes.question(judged.item_id, judged.seed)
+        if judged.correct:
             title, tone = "✅ Challenge solved", Tone.SUCCESS
             body = f"+{recorded.xp_awarded} XP. {question.explanation}"
         else:
             title, tone = "❌ Not this time", Tone.WARNING
-            body = f"You answered **{result.given}**; the answer is **{result.expected}**.\n\n"
-            body += question.explanation
+            body = (
+                f"You answered **{judged.answer}**; the answer is **{question.expected_text}**."
+                f"\n\n{question.explanation}"
+            )
         return Card(
             title=title,
             body=body,
@@ -101,14 +132,3 @@ class ChallengeService:
             tone=tone,
             ephemeral=True,
         )
-
-
-def _daily_id(quiz_action_id: str, day: str) -> str:
-    """A quiz button id as a challenge one: `daily:answer:<day>:<n>` or `daily:open:<day>`.
-
-    The day names the challenge, so the item and seed stay in the database, not in the button.
-    """
-    parts = quiz_action_id.split(":")
-    if parts[1] == "answer":
-        return f"daily:answer:{day}:{parts[-1]}"
-    return f"daily:open:{day}"

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.curriculum.model import Curriculum
 from bot.domain.progress import local_day, member_zone
-from bot.storage.store import MemberRef, MemberView, Store
+from bot.domain.values import MemberRef, MemberView
+from bot.storage.store import Store
 
 
 @dataclass
@@ -20,9 +21,12 @@ class Context:
     curriculum: Curriculum  # replaced as a whole when content is reloaded
     rng: random.Random = field(default_factory=random.SystemRandom)
 
-    async def member_day(self, who: MemberRef) -> tuple[MemberView, ZoneInfo, date]:
-        """The member, their zone and today's date there (member zone, else guild, else UTC)."""
-        view = await self.store.member(who)
-        assert view is not None
+    def today_of(self, view: MemberView) -> tuple[ZoneInfo, date]:
+        """A member's zone (member, else guild, else UTC) and today's date there."""
         zone = member_zone(view.timezone, view.guild_timezone)
-        return view, zone, local_day(self.clock.now(), zone)
+        return zone, local_day(self.clock.now(), zone)
+
+    async def member_day(self, who: MemberRef) -> tuple[MemberView, ZoneInfo, date]:
+        view = await self.store.member(who)
+        zone, today = self.today_of(view)
+        return view, zone, today

@@ -1,4 +1,9 @@
-"""The roadmap and its lessons: what comes next for a member, showing a lesson, marking it done."""
+"""The roadmap and its lessons: what comes next for a member, showing a lesson, marking it done.
+
+Prerequisites are advice, not locks: the roadmap suggests the first lesson whose prerequisites
+are done, and a lesson opened early says what it builds on, but any lesson can be read and
+marked done (a member who joins a server mid-roadmap, or knows NumPy already, is not held back).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,10 @@ import difflib
 from bot.cards import Action, Card, CardField, Style, Tone, UserError
 from bot.curriculum.model import Lesson
 from bot.domain.progress import XP_LESSON_DONE
+from bot.domain.values import MemberRef
+from bot.intents import MarkDone, StartQuiz
 from bot.services.context import Context
-from bot.storage.store import MemberRef
+from bot.services.quizzes import LESSON_QUIZ_MAX
 
 
 class LessonService:
@@ -53,10 +60,8 @@ class LessonService:
                     mark = "✅"
                 elif upcoming is not None and lesson.id == upcoming.id:
                     mark = "▶️"
-                elif all(p in done for p in lesson.prerequisites):
-                    mark = "⬜"
                 else:
-                    mark = "🔒"
+                    mark = "⬜"
                 lines.append(
                     f"{mark} {number}. {lesson.title} (`{lesson.id}`, {lesson.minutes} min)"
                 )
@@ -78,10 +83,11 @@ class LessonService:
 
     async def show(self, who: MemberRef, lesson_id: str | None = None) -> Card:
         """A named lesson, or the member's next one."""
+        done = await self.ctx.store.completed_lessons(who)
         if lesson_id:
             lesson = self.find(lesson_id)
         else:
-            next_lesson = await self.next_lesson_for(who)
+            next_lesson = self.next_for(done)
             if next_lesson is None:
                 return Card(
                     title="Roadmap complete",
@@ -89,15 +95,33 @@ class LessonService:
                     tone=Tone.SUCCESS,
                 )
             lesson = next_lesson
-        return self.lesson_card(lesson)
+        return self.lesson_card(lesson, done)
 
-    def lesson_card(self, lesson: Lesson) -> Card:
+    def builds_on(self, lesson: Lesson, done: set[str]) -> str:
+        """A note for a lesson opened before its prerequisites, or nothing."""
+        missing = [
+            self.ctx.curriculum.lessons[p]
+            for p in lesson.prerequisites
+            if p not in done and p in self.ctx.curriculum.lessons
+        ]
+        if not missing:
+            return ""
+        names = ", ".join(f"**{p.title}** (`/lesson {p.id}`)" for p in missing)
+        return f"*This lesson builds on {names}, which you have not marked done yet.*"
+
+    @staticmethod
+    def quiz_intent(lesson: Lesson) -> StartQuiz:
+        """A run of the lesson's own questions (at most five)."""
+        return StartQuiz(lesson=lesson.id, count=max(1, min(LESSON_QUIZ_MAX, len(lesson.quiz))))
+
+    def lesson_card(self, lesson: Lesson, done: set[str] | None = None) -> Card:
         curriculum = self.ctx.curriculum
         ordered = [item.id for item in curriculum.lessons_in_order()]
         track = curriculum.track(lesson.track)
+        note = self.builds_on(lesson, done) if done is not None else ""
         return Card(
             title=lesson.title,
-            body=lesson.body,
+            body=f"{note}\n\n{lesson.body}" if note else lesson.body,
             fields=(
                 CardField("Track", track.title, inline=True),
                 CardField("Time", f"{lesson.minutes} min", inline=True),
@@ -105,8 +129,8 @@ class LessonService:
             ),
             footer=f"Lesson {ordered.index(lesson.id) + 1} of {len(ordered)} · `{lesson.id}`",
             actions=(
-                Action(f"lesson:done:{lesson.id}", "Mark done", Style.SUCCESS),
-                Action(f"lesson:quiz:{lesson.id}", "Quiz me on this", Style.PRIMARY),
+                Action(MarkDone(lesson=lesson.id), "Mark done", Style.SUCCESS),
+                Action(self.quiz_intent(lesson), "Quiz me on this", Style.PRIMARY),
             ),
         )
 
@@ -119,9 +143,8 @@ class LessonService:
             if next_lesson is None:
                 raise UserError("Every lesson is already done. Name one with `/done <lesson>`.")
             lesson = next_lesson
-        _view, _zone, today = await self.ctx.member_day(who)
         recorded = await self.ctx.store.complete_lesson(
-            who, lesson.id, XP_LESSON_DONE, self.ctx.clock.now(), today
+            who, lesson.id, XP_LESSON_DONE, self.ctx.clock.now()
         )
         upcoming = await self.next_lesson_for(who)
         after = f"Next: **{upcoming.title}** — `/lesson`" if upcoming else "That was the last one!"
@@ -137,5 +160,5 @@ class LessonService:
             body=f"+{recorded.xp_awarded} XP. {after}",
             footer=f"{recorded.xp_total} XP in all",
             tone=Tone.SUCCESS,
-            actions=(Action(f"lesson:quiz:{lesson.id}", "Quiz me on this", Style.PRIMARY),),
+            actions=(Action(self.quiz_intent(lesson), "Quiz me on this", Style.PRIMARY),),
         )

@@ -1,7 +1,9 @@
-"""Quizzes: draw a question, grade an answer, record it once with its XP and activity day.
+"""Quiz runs: a few questions drawn at the start, answered one at a time, then a summary.
 
-A question is fully named by (item id, seed), so an adapter can put it in a button id or a
-console variable and grade it later, even after a restart, without any session state.
+A run is stored (its plan of (item, seed) questions, the step it is at, right or wrong per
+step), so a button only names the run and the step. Answering is one call and one transaction:
+grade, record the answer with its XP and study day, move the run on, and return the feedback
+with the next question or the summary. A review session is a run of the member's due items.
 """
 
 from __future__ import annotations
@@ -9,41 +11,61 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, replace
 
-from bot.cards import Action, Card, CardField, Style, Tone, UserError
+from bot.cards import Action, Card, CardField, Style, Tone, UserError, not_yours
 from bot.domain.progress import xp_for_answer
-from bot.domain.quiz import AnswerFormatError, Kind, Question, grade
+from bot.domain.quiz import AnswerFormatError, Kind, Question, grade, shuffled
+from bot.domain.values import Judged, MemberRef, RunState, StepOutcome
+from bot.intents import MAX_COUNT, AnswerChoice, OpenAnswer, StartQuiz
 from bot.services.context import Context
-from bot.storage.store import AnswerRecord, MemberRef
 
 SEED_LIMIT = 2**31
+DEFAULT_COUNT = 5
+LESSON_QUIZ_MAX = 5
+PROMPT_PREVIEW = 90
+
+KIND_LABELS = {
+    Kind.NUMERIC: "Your answer (a number)",
+    Kind.OUTPUT: "What does it print?",
+    Kind.TEXT: "Your answer (a word or short phrase)",
+    Kind.CHOICE: "Your answer (a choice's number or text)",
+}
+HOW_TO_ANSWER = {
+    Kind.CHOICE: "Answer with the number of a choice.",
+    Kind.NUMERIC: "Answer with a number (3, -0.25, 3/4 and 2,5 all work).",
+    Kind.OUTPUT: "Answer with exactly what it prints.",
+    Kind.TEXT: "Answer in a word or a short phrase.",
+}
 
 
 @dataclass(frozen=True)
-class Asked:
-    question: Question
-    card: Card
+class Pending:
+    """The question a run has open: what a typed answer answers (the console keeps this)."""
 
-    @property
-    def item_id(self) -> str:
-        return self.question.item_id
-
-    @property
-    def seed(self) -> int:
-        return self.question.seed if self.question.seed is not None else 0
+    run: int
+    step: int
+    kind: Kind
 
 
 @dataclass(frozen=True)
-class Answered:
-    """The feedback card, and what an adapter running a multi-question quiz needs to score it."""
+class Step:
+    """What one call produced: the cards to show in order, and the question left open."""
 
-    card: Card
-    correct: bool
-    new: bool
+    cards: tuple[Card, ...]
+    pending: Pending | None = None
 
 
-def attempt_ref(item_id: str, seed: int) -> str:
-    """The identity of one asked question: answering it twice records it once."""
-    return f"{item_id}:{seed}"
+@dataclass(frozen=True)
+class AnswerForm:
+    """A form to type an answer in (a Discord modal): its title and the field's label."""
+
+    title: str
+    label: str
+    multiline: bool = False
+
+
+def question_key(who: MemberRef, item_id: str, seed: int) -> str:
+    """Whose view of a question this is: choices are shuffled per member, item and seed."""
+    return f"{who.guild_id}:{who.user_id}:{item_id}:{seed}"
 
 
 class QuizService:
@@ -53,13 +75,15 @@ class QuizService:
     def topic_ids(self) -> list[str]:
         return sorted(self.ctx.curriculum.topics)
 
+    # -- drawing questions ---------------------------------------------------------------
+
     def _pool(self, topic: str | None, lesson_id: str | None) -> list[str]:
         curriculum = self.ctx.curriculum
         if lesson_id:
             lesson = curriculum.lessons.get(lesson_id)
             if lesson is None:
                 raise UserError(f"There is no lesson `{lesson_id}`. See /roadmap for lesson ids.")
-            return list(lesson.quiz)
+            return [item for item in lesson.quiz if item in curriculum.items]
         if topic:
             wanted = topic.strip().lower()
             if wanted not in curriculum.topics:
@@ -71,33 +95,32 @@ class QuizService:
             return list(curriculum.topics[wanted].item_ids)
         return sorted(curriculum.items)
 
-    async def ask(
-        self, who: MemberRef, topic: str | None = None, lesson_id: str | None = None
-    ) -> Asked:
-        """Draw an item the member has not mastered yet (new first, then missed, then any)."""
-        pool = self._pool(topic, lesson_id)
-        if not topic and not lesson_id:
-            pool = await self._studied_items(who) or pool
-        if not pool:
-            raise UserError("There are no questions here yet; try another topic.")
-        history = await self.ctx.store.item_stats(who, pool)
-        unseen = [i for i in pool if i not in history]
-        missed = [i for i in pool if i in history and not history[i]]
-        choices = unseen or missed or pool
-        item_id = self.ctx.rng.choice(choices)
-        seed = self.ctx.rng.randrange(SEED_LIMIT)
-        question = self.question(item_id, seed)
-        return Asked(question=question, card=self.question_card(question))
-
     async def _studied_items(self, who: MemberRef) -> list[str]:
         """Without a topic, quiz what the member has learned so far and is learning now."""
         curriculum = self.ctx.curriculum
         done = await self.ctx.store.completed_lessons(who)
-        current = next((x for x in curriculum.lessons_in_order() if x.id not in done), None)
-        lessons = [x for x in curriculum.lessons_in_order() if x.id in done or x is current]
+        ordered = curriculum.lessons_in_order()
+        current = next((x for x in ordered if x.id not in done), None)
+        lessons = [x for x in ordered if x.id in done or x is current]
         return sorted(
             {item for lesson in lessons for item in lesson.quiz if item in curriculum.items}
         )
+
+    async def _plan(self, who: MemberRef, pool: list[str], count: int) -> list[tuple[str, int]]:
+        """`count` different items (new ones first, then missed, then the rest), each with a
+        fresh seed, so a generated item is a new question every time."""
+        history = await self.ctx.store.item_stats(who, pool)
+        groups = (
+            [i for i in pool if i not in history],
+            [i for i in pool if i in history and not history[i]],
+            [i for i in pool if history.get(i)],
+        )
+        ordered: list[str] = []
+        for group in groups:
+            shuffled_group = list(group)
+            self.ctx.rng.shuffle(shuffled_group)
+            ordered.extend(shuffled_group)
+        return [(item, self.ctx.rng.randrange(SEED_LIMIT)) for item in ordered[:count]]
 
     def question(self, item_id: str, seed: int) -> Question:
         if item_id not in self.ctx.curriculum.items:
@@ -105,95 +128,198 @@ class QuizService:
         question = self.ctx.curriculum.question(item_id, seed)
         return question if question.seed is not None else replace(question, seed=seed)
 
-    def question_card(self, question: Question) -> Card:
-        seed = question.seed or 0
+    def shown(self, who: MemberRef, item_id: str, seed: int) -> Question:
+        """The question as this member sees it: choices in their own fixed order."""
+        return shuffled(self.question(item_id, seed), question_key(who, item_id, seed))
+
+    # -- a run ---------------------------------------------------------------------------
+
+    async def start(
+        self,
+        who: MemberRef,
+        topic: str | None = None,
+        lesson_id: str | None = None,
+        count: int = DEFAULT_COUNT,
+    ) -> Step:
+        """A run of `count` questions from a lesson, a topic, or what the member studied."""
+        count = max(1, min(MAX_COUNT, count))
+        pool = self._pool(topic, lesson_id)
+        kind, ref = ("lesson", lesson_id) if lesson_id else ("topic", topic) if topic else ("", "")
+        if not kind:
+            pool = await self._studied_items(who) or pool
+            kind = "studied"
+        if not pool:
+            raise UserError("There are no questions here yet; try another topic.")
+        plan = await self._plan(who, pool, count)
+        run = await self.ctx.store.start_run(
+            who, kind, (ref or "").strip().lower(), plan, self.ctx.clock.now()
+        )
+        return Step(cards=(self.question_card(who, run),), pending=self.pending(who, run))
+
+    def pending(self, who: MemberRef, run: RunState) -> Pending | None:
+        if run.finished:
+            return None
+        item_id, seed = run.current()
+        return Pending(run.id, run.step, self.question(item_id, seed).kind)
+
+    def question_card(self, who: MemberRef, run: RunState) -> Card:
+        """The run's open question, with answer buttons that belong to the run's member."""
+        item_id, seed = run.current()
+        question = self.shown(who, item_id, seed)
         body = question.prompt
         if question.code:
             body += f"\n```python\n{question.code.rstrip()}\n```"
-        actions: tuple[Action, ...] = ()
+        owner = run.user_id
+        actions: tuple[Action, ...]
         if question.kind is Kind.CHOICE:
             body += "\n\n" + "\n".join(f"{n}. {c}" for n, c in enumerate(question.choices, 1))
             actions = tuple(
-                Action(f"quiz:answer:{question.item_id}:{seed}:{n}", str(n), Style.SECONDARY)
+                Action(AnswerChoice(owner=owner, run=run.id, step=run.step, choice=n), str(n))
                 for n in range(1, len(question.choices) + 1)
             )
-            how = "Answer with the number of a choice."
-        elif question.kind is Kind.NUMERIC:
-            how = "Answer with a number (3, -0.25 and 3/4 all work)."
-            actions = (Action(f"quiz:open:{question.item_id}:{seed}", "Answer", Style.PRIMARY),)
-        elif question.kind is Kind.OUTPUT:
-            how = "Answer with exactly what it prints."
-            actions = (Action(f"quiz:open:{question.item_id}:{seed}", "Answer", Style.PRIMARY),)
         else:
-            how = "Answer in a word or a short phrase."
-            actions = (Action(f"quiz:open:{question.item_id}:{seed}", "Answer", Style.PRIMARY),)
+            intent = OpenAnswer(owner=owner, run=run.id, step=run.step)
+            actions = (Action(intent, "Answer", Style.PRIMARY),)
         topic = self.ctx.curriculum.topics.get(question.topic)
+        topic_title = topic.title if topic else question.topic
+        position = f"{run.step + 1} of {len(run.plan)}"
+        title = (
+            f"Review {position} · {topic_title}"
+            if run.kind == "review"
+            else f"Quiz · {topic_title} · {run.step + 1}/{len(run.plan)}"
+        )
         return Card(
-            title=f"Quiz · {topic.title if topic else question.topic}",
+            title=title,
             body=body,
             fields=(CardField("Difficulty", "★" * question.difficulty, inline=True),),
-            footer=f"{how} · `{question.item_id}`",
+            footer=HOW_TO_ANSWER[question.kind],
             actions=actions,
         )
 
-    async def answer(self, who: MemberRef, item_id: str, seed: int, given: str) -> Card:
-        """Grade and record. An unreadable answer is a UserError and records nothing."""
-        return (await self.grade_and_record(who, item_id, seed, given)).card
+    def _judge(self, who: MemberRef, given: str) -> Judge:
+        return Judge(self, who, given)
 
-    async def grade_and_record(
-        self, who: MemberRef, item_id: str, seed: int, given: str
-    ) -> Answered:
-        """`answer`, also saying whether it was right and whether it was recorded just now."""
-        question = self.question(item_id, seed)
-        try:
-            result = grade(question, given)
-        except AnswerFormatError as error:
-            raise UserError(f"{error}.") from None
-        _view, _zone, today = await self.ctx.member_day(who)
-        xp = xp_for_answer(result.correct, question.difficulty)
-        recorded = await self.ctx.store.record_answer(
-            who,
-            AnswerRecord(
-                attempt_ref=attempt_ref(item_id, seed),
-                item_id=item_id,
-                topic=question.topic,
-                seed=seed,
-                answer=result.given,
-                correct=result.correct,
-                xp=xp,
-                at=self.ctx.clock.now(),
-                day=today,
-            ),
+    async def answer(self, who: MemberRef, run_id: int, step: int, given: str) -> Step:
+        """Grade and record the answer to one step of a run; the feedback, then the next
+        question or the run's summary. An unreadable answer records nothing."""
+        outcome = await self.ctx.store.answer_step(
+            who, run_id, step, self.ctx.clock.now(), self._judge(who, given)
         )
-        if result.correct:
+        run = self._checked(outcome)
+        assert outcome.judged is not None and outcome.recorded is not None
+        feedback = self._feedback(who, outcome)
+        following = self.summary_card(run) if run.finished else self.question_card(who, run)
+        return Step(cards=(feedback, following), pending=self.pending(who, run))
+
+    @staticmethod
+    def _checked(outcome: StepOutcome) -> RunState:
+        if outcome.status == "missing" or outcome.run is None:
+            raise UserError("That quiz no longer exists; start a new one with `/quiz`.")
+        if outcome.status == "not_yours":
+            raise UserError(not_yours(outcome.run.owner_name or "another member"))
+        if outcome.status == "closed":
+            raise UserError("This question is closed: it was already answered.")
+        return outcome.run
+
+    async def form(self, who: MemberRef, run_id: int, step: int) -> AnswerForm:
+        """The form for typing the answer to a run's open question."""
+        run = await self.ctx.store.run(run_id)
+        if run is not None and (run.guild_id, run.user_id) != (who.guild_id, who.user_id):
+            raise UserError(not_yours(run.owner_name or "another member"))
+        if run is None:
+            raise UserError("That quiz no longer exists; start a new one with `/quiz`.")
+        if run.step != step or run.finished:
+            raise UserError("This question is closed: it was already answered.")
+        question = self.shown(who, *run.current())
+        topic = self.ctx.curriculum.topics.get(question.topic)
+        return AnswerForm(
+            title=f"Answer · {topic.title if topic else question.topic}",
+            label=KIND_LABELS[question.kind],
+            multiline=question.kind is Kind.OUTPUT,
+        )
+
+    def _feedback(self, who: MemberRef, outcome: StepOutcome) -> Card:
+        judged, recorded = outcome.judged, outcome.recorded
+        assert judged is not None and recorded is not None
+        question = self.shown(who, judged.item_id, judged.seed)
+        if judged.correct:
             title, tone = "✅ Correct", Tone.SUCCESS
             body = question.explanation
         else:
             title, tone = "❌ Not quite", Tone.WARNING
-            body = f"You answered **{result.given}**; the answer is **{result.expected}**.\n\n"
-            body += question.explanation
+            body = (
+                f"You answered **{judged.answer}**; the answer is **{question.expected_text}**."
+                f"\n\n{question.explanation}"
+            )
         gained = f"+{recorded.xp_awarded} XP" if recorded.new else "already answered: no new XP"
-        card = Card(
-            title=title,
-            body=body,
-            footer=f"{gained} · {recorded.xp_total} XP in all",
-            tone=tone,
-            actions=(Action(f"quiz:next:{question.topic}", "Next question", Style.PRIMARY),),
-        )
-        return Answered(card=card, correct=result.correct, new=recorded.new)
-
-    def summary_card(self, score: int, count: int, what: str = "quiz") -> Card:
-        """The end of a run of questions: how many were right, and where to go next."""
-        share = score / count if count else 0.0
-        if share == 1:
-            verdict = "All right. 🎉"
-        elif share >= 0.5:
-            verdict = "Well done; the missed ones come back in `/review` tomorrow."
-        else:
-            verdict = "Keep at it: missed questions come back in `/review` tomorrow."
         return Card(
-            title=f"{what.capitalize()} done: {score} of {count} right",
-            body=verdict,
-            tone=Tone.SUCCESS if share >= 0.5 else Tone.INFO,
-            actions=(Action("quiz:next:", "Another question", Style.SECONDARY),),
+            title=title, body=body, footer=f"{gained} · {recorded.xp_total} XP in all", tone=tone
+        )
+
+    def summary_card(self, run: RunState) -> Card:
+        """The end of a run: the score, the questions missed, and another run of the same."""
+        count, score = len(run.plan), run.score
+        what = "Review" if run.kind == "review" else "Quiz"
+        missed = [
+            self._preview(item_id, seed)
+            for (item_id, seed), mark in zip(run.plan, run.results, strict=False)
+            if mark == "0"
+        ]
+        if score == count:
+            verdict = "All right. 🎉"
+        elif run.kind == "review":
+            verdict = "The ones you missed come back in `/review` tomorrow."
+        else:
+            verdict = "Missed questions come back in `/review` tomorrow."
+        body = verdict
+        if missed:
+            body += "\n\n**Missed:**\n" + "\n".join(f"- {line}" for line in missed)
+        again = (
+            StartQuiz(lesson=run.ref, count=count)
+            if run.kind == "lesson"
+            else StartQuiz(topic=run.ref, count=count)
+            if run.kind == "topic"
+            else StartQuiz(count=DEFAULT_COUNT)
+        )
+        return Card(
+            title=f"{what} done: {score} of {count} right",
+            body=body,
+            tone=Tone.SUCCESS if count and score / count >= 0.5 else Tone.INFO,
+            actions=(Action(again, "Another quiz", Style.PRIMARY),),
+        )
+
+    def _preview(self, item_id: str, seed: int) -> str:
+        """The first line of a missed question's prompt, short enough for a list."""
+        try:
+            prompt = self.question(item_id, seed).prompt
+        except UserError:
+            return f"`{item_id}` (no longer in the bank)"
+        first = prompt.strip().splitlines()[0] if prompt.strip() else item_id
+        if len(first) > PROMPT_PREVIEW:
+            first = first[: PROMPT_PREVIEW - 1] + "…"
+        return first.replace("`", "") if first.count("`") % 2 else first
+
+
+@dataclass(frozen=True)
+class Judge:
+    """Grades a run's open question inside the recording transaction (pure: no I/O)."""
+
+    quizzes: QuizService
+    who: MemberRef
+    given: str
+
+    def __call__(self, run: RunState) -> Judged:
+        item_id, seed = run.current()
+        question = self.quizzes.shown(self.who, item_id, seed)
+        try:
+            result = grade(question, self.given)
+        except AnswerFormatError as error:
+            raise UserError(f"{error}.") from None
+        return Judged(
+            item_id=item_id,
+            topic=question.topic,
+            seed=seed,
+            answer=result.given,
+            correct=result.correct,
+            xp=xp_for_answer(result.correct, question.difficulty),
         )

@@ -1,19 +1,20 @@
 """Review: the items a member got wrong come back, oldest first, until answered right.
 
-The spacing rules (boxes, growing intervals) belong to a later issue; for now an item is due
-from the day after a wrong answer until the member's latest answer to it is right. A review
-question uses the quiz's own buttons, so answering it is an ordinary `QuizService.answer`.
+The spacing rules (growing intervals, a memory model) belong to a later issue; for now an item
+is due from the day after a wrong answer until the member's latest answer to it is right. A
+review session is a quiz run of the due items, answered through `QuizService.answer`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 
 from bot.cards import Card, Tone
+from bot.domain.values import DueReview, MemberRef
 from bot.services.context import Context
-from bot.services.quizzes import SEED_LIMIT, QuizService
-from bot.storage.store import DueReview, MemberRef
+from bot.services.quizzes import SEED_LIMIT, QuizService, Step
+
+SESSION_MAX = 25
 
 
 def review_seed(who: MemberRef, due: DueReview) -> int:
@@ -33,30 +34,28 @@ class ReviewService:
 
     async def due(self, who: MemberRef) -> list[DueReview]:
         """Due items still in the quiz bank (a reload may have removed some)."""
-        _view, _zone, today = await self.ctx.member_day(who)
         items = self.ctx.curriculum.items
-        return [d for d in await self.ctx.store.due_reviews(who, today) if d.item_id in items]
+        due = await self.ctx.store.due_reviews(who, self.ctx.clock.now())
+        return [d for d in due if d.item_id in items]
 
-    async def card(self, who: MemberRef) -> Card:
-        """The first due item as a question, or a card saying nothing is due."""
+    async def start(self, who: MemberRef) -> Step:
+        """A session of the due items (at most `SESSION_MAX`), or a card saying none is due."""
         due = await self.due(who)
         if not due:
-            return Card(
-                title="Nothing to review",
-                body=(
-                    "No missed questions are due today. Questions you answer wrong come back "
-                    "here the next day — try `/quiz`."
-                ),
-                tone=Tone.SUCCESS,
-                ephemeral=True,
+            return Step(
+                cards=(
+                    Card(
+                        title="Nothing to review",
+                        body=(
+                            "No missed questions are due today. Questions you answer wrong "
+                            "come back here the next day — try `/quiz`."
+                        ),
+                        tone=Tone.SUCCESS,
+                        ephemeral=True,
+                    ),
+                )
             )
-        first = due[0]
-        question = self.quizzes.question(first.item_id, review_seed(who, first))
-        card = self.quizzes.question_card(question)
-        topic = card.title.removeprefix("Quiz · ")
-        missed = f"missed {first.lapses} time{'s' * (first.lapses != 1)}"
-        return replace(
-            card,
-            title=f"Review 1 of {len(due)} · {topic}",
-            footer=f"{card.footer} · {missed}",
-        )
+        plan = [(d.item_id, review_seed(who, d)) for d in due[:SESSION_MAX]]
+        run = await self.ctx.store.start_run(who, "review", "", plan, self.ctx.clock.now())
+        pending = self.quizzes.pending(who, run)
+        return Step(cards=(self.quizzes.question_card(who, run),), pending=pending)

@@ -11,10 +11,15 @@ import logging
 from datetime import timedelta
 
 from bot.cards import Card, CardField, Image, Tone, UserError
-from bot.domain.snippets import describe_ending, show_output, snippet_from_argument
+from bot.domain.snippets import (
+    describe_ending,
+    missing_import_hint,
+    show_output,
+    snippet_from_argument,
+)
+from bot.domain.values import MemberRef
 from bot.runner.client import RunnerBackend, RunnerError, RunResult
 from bot.services.context import Context
-from bot.storage.store import MemberRef
 
 log = logging.getLogger(__name__)
 
@@ -94,14 +99,17 @@ def result_card(result: RunResult) -> Card:
     shown = show_output(output)
     notes = []
     if shown.cut_lines:
-        notes.append(f"{shown.cut_lines} more line{'s' * (shown.cut_lines != 1)} not shown")
-    elif shown.cut_chars:
+        notes.append(f"the middle {shown.cut_lines} line{'s' * (shown.cut_lines != 1)} were cut")
+    if shown.cut_chars:
         notes.append("long lines were cut")
     if result.truncated:
         notes.append("the runner kept only the first part of the output")
     body = f"```\n{shown.text}\n```"
     if notes:
         body += "\n*" + "; ".join(notes) + ".*"
+    hint = missing_import_hint(result.stderr)
+    if hint:
+        body += f"\n💡 {hint}"
     ok = result.status == "ok"
     fields = [CardField("Time", f"{result.wall_ms:.0f} ms", inline=True)]
     if result.files:

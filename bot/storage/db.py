@@ -76,6 +76,8 @@ class Database:
             if self.sqlite
             else self._writer
         )
+        # Units of work handed to a thread: a use case should cost one (bench/discord.py).
+        self.hops = 0
         if not self.sqlite:
             # PostgreSQL serialises conflicting writers itself; use the whole pool.
             self._writer = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="db")
@@ -100,10 +102,12 @@ class Database:
             return work(session)
 
     async def write(self, work: Callable[[Session], T]) -> T:
+        self.hops += 1
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer, self.run_sync, work)
 
     async def read(self, work: Callable[[Session], T]) -> T:
+        self.hops += 1
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._readers, self.run_sync, work)
 

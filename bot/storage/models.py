@@ -7,8 +7,9 @@ checks, make a repeated delivery of the same event harmless.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.storage.types import UTCDateTime
@@ -23,12 +24,13 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-def _id(**kw: object) -> object:
-    return Field(sa_type=BigInteger, **kw)  # type: ignore[call-overload]
+def _id(**kw: Any) -> Any:
+    """A Discord id column: 64-bit. Typed Any like `Field` itself, so models keep their types."""
+    return Field(sa_type=BigInteger, **kw)
 
 
-def _instant(nullable: bool = False) -> object:
-    return Field(sa_type=UTCDateTime, nullable=nullable)  # type: ignore[call-overload]
+def _instant(nullable: bool = False) -> Any:
+    return Field(sa_type=UTCDateTime, nullable=nullable)
 
 
 class GuildSettings(SQLModel, table=True):
@@ -71,7 +73,7 @@ class Member(SQLModel, table=True):
     streak_current: int = 0
     streak_best: int = 0
     last_active_day: date | None = None
-    freezes: int = 0
+    freezes: int = 0  # streak freezes held: earned and spent by the learning-engine rules
     created_at: datetime = _instant()
 
 
@@ -148,12 +150,32 @@ class ReviewCard(SQLModel, table=True):
     guild_id: int = _id()
     user_id: int = _id()
     item_id: str = Field(max_length=64)
-    box: int = 0
-    interval_days: int = 0
     due_on: date
     reps: int = 0
     lapses: int = 0
     last_seen_at: datetime = _instant()
+
+
+class QuizRun(SQLModel, table=True):
+    """A run of questions (a quiz or a review session): its plan, where it is and how it went.
+
+    Buttons name a run and a step; answering moves `step` on with a compare-and-set, so a stale
+    button or a second click finds the question closed and records nothing.
+    """
+
+    __tablename__ = "quiz_runs"
+    __table_args__ = (Index("ix_quiz_run_member", "guild_id", "user_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _id()
+    user_id: int = _id()
+    kind: str = Field(max_length=16)  # topic | lesson | studied | review
+    ref: str = Field(default="", max_length=64)  # the topic or lesson id
+    plan: str = Field(sa_type=Text)  # JSON: [[item_id, seed], ...]
+    step: int = 0  # questions answered so far
+    results: str = Field(default="", max_length=64)  # "1" right / "0" wrong, one per step
+    created_at: datetime = _instant()
+    updated_at: datetime = _instant()
 
 
 class DailyChallenge(SQLModel, table=True):

@@ -3,113 +3,51 @@
 Each public method is one unit of work in one transaction on one thread hop. Writes that
 record facts go through the unique constraints with INSERT … ON CONFLICT DO NOTHING and update
 totals with atomic `x = x + n` UPDATEs, so a replayed event counts once and concurrent writers
-never lose an update.
+never lose an update. A member's day is computed inside the transaction that records the fact,
+from the zones stored beside it, so a click is one hop however much it writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Date,
-    Insert,
-    TextClause,
-    and_,
-    bindparam,
-    case,
-    func,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Boolean, Date, Insert, Integer, TextClause, bindparam, case, func, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, and_, col, select
 
+from bot.domain.progress import StreakRun, local_day, member_zone, streak_run
+from bot.domain.values import (
+    Challenge,
+    DueReview,
+    Judged,
+    MemberRef,
+    MemberView,
+    Profile,
+    Recorded,
+    RunState,
+    Standing,
+    StepOutcome,
+)
 from bot.storage.db import Database
 from bot.storage.models import (
-    ActivityDay,
     ChallengeAnswer,
     DailyChallenge,
     GuildSettings,
     LessonProgress,
     Member,
     QuizAttempt,
+    QuizRun,
     ReviewCard,
     Run,
     XpEvent,
 )
 from bot.storage.types import UTCDateTime
 
-
-@dataclass(frozen=True)
-class MemberRef:
-    """Who is acting: plain ids and the name to show on leaderboards."""
-
-    guild_id: int
-    user_id: int
-    display_name: str = ""
-
-
-@dataclass(frozen=True)
-class MemberView:
-    guild_id: int
-    user_id: int
-    display_name: str
-    timezone: str | None
-    guild_timezone: str | None
-    xp_total: int
-
-
-@dataclass(frozen=True)
-class AnswerRecord:
-    attempt_ref: str
-    item_id: str
-    topic: str
-    seed: int | None
-    answer: str
-    correct: bool
-    xp: int
-    at: datetime
-    day: date
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What a write did: `new` is False when the same event had been recorded before."""
-
-    new: bool
-    xp_awarded: int
-    xp_total: int
-
-
-@dataclass(frozen=True)
-class Standing:
-    user_id: int
-    display_name: str
-    xp: int
-
-
-@dataclass(frozen=True)
-class DueReview:
-    item_id: str
-    due_on: date
-    reps: int
-    lapses: int
-
-
-@dataclass(frozen=True)
-class Challenge:
-    """A guild's daily challenge: the question is (item_id, seed)."""
-
-    id: int
-    guild_id: int
-    day: date
-    item_id: str
-    seed: int
+JudgeStep = Callable[[RunState], Judged]
+JudgeChallenge = Callable[[Challenge], Judged]
 
 
 def _sql(statement: str, **types: Any) -> TextClause:
@@ -121,6 +59,10 @@ def _sql(statement: str, **types: Any) -> TextClause:
 
 # The answer path is written as SQL once: building Core statements per answer cost more CPU
 # than SQLite spent running them. The ON CONFLICT forms are the same in SQLite and PostgreSQL.
+_ZONES = _sql(
+    "SELECT (SELECT timezone FROM members WHERE guild_id = :g AND user_id = :u),"
+    " (SELECT timezone FROM guild_settings WHERE guild_id = :g)"
+)
 _INSERT_ATTEMPT = _sql(
     "INSERT INTO quiz_attempts (guild_id, user_id, attempt_ref, item_id, topic, seed, answer,"
     " correct, at) VALUES (:g, :u, :ref, :item, :topic, :seed, :answer, :correct, :at)"
@@ -128,10 +70,11 @@ _INSERT_ATTEMPT = _sql(
     correct=Boolean(),
     at=UTCDateTime(),
 )
+# The one way an XP event is written; a repeated (member, reason, ref) inserts nothing.
 _INSERT_XP = _sql(
     "INSERT INTO xp_events (guild_id, user_id, reason, ref, amount, at)"
     " VALUES (:g, :u, :reason, :ref, :amount, :at)"
-    " ON CONFLICT (guild_id, user_id, reason, ref) DO NOTHING",
+    " ON CONFLICT (guild_id, user_id, reason, ref) DO NOTHING RETURNING id",
     at=UTCDateTime(),
 )
 _INSERT_DAY = _sql(
@@ -141,31 +84,30 @@ _INSERT_DAY = _sql(
     at=UTCDateTime(),
 )
 _MEMBER_XP = _sql("SELECT xp_total FROM members WHERE guild_id = :g AND user_id = :u")
-_NEW_MEMBER = (
+# Result columns typed, so SQLite's text dates come back as dates.
+_MEMBER_STREAK = text(
+    "SELECT streak_current, streak_best, last_active_day FROM members"
+    " WHERE guild_id = :g AND user_id = :u"
+).columns(streak_current=Integer(), streak_best=Integer(), last_active_day=Date())
+_DAYS = text("SELECT day FROM activity_days WHERE guild_id = :g AND user_id = :u").columns(
+    day=Date()
+)
+# The one way a member row is written after the first study: XP added, name kept fresh, and
+# on a new day the streak cache set to what `StreakRun.extend` computed.
+_UPSERT = (
     "INSERT INTO members (guild_id, user_id, display_name, xp_total, streak_current,"
     " streak_best, last_active_day, freezes, created_at)"
-    " VALUES (:g, :u, :name, :xp, 1, 1, :day, 0, :at)"
+    " VALUES (:g, :u, :name, :xp, :current, :best, :last, 0, :at)"
     " ON CONFLICT (guild_id, user_id) DO UPDATE SET"
     " display_name = CASE WHEN excluded.display_name <> '' THEN excluded.display_name"
     " ELSE members.display_name END,"
     " xp_total = members.xp_total + excluded.xp_total"
 )
-_CREDIT_SAME_DAY = _sql(_NEW_MEMBER + " RETURNING xp_total", day=Date(), at=UTCDateTime())
-# The streak cache moves on a new day; it can always be rebuilt from activity_days.
-_STREAK = (
-    "CASE WHEN members.last_active_day IS NULL THEN 1"
-    " WHEN members.last_active_day >= excluded.last_active_day THEN members.streak_current"
-    " WHEN members.last_active_day = :yesterday THEN members.streak_current + 1 ELSE 1 END"
-)
+_CREDIT_SAME_DAY = _sql(_UPSERT + " RETURNING xp_total", last=Date(), at=UTCDateTime())
 _CREDIT_NEW_DAY = _sql(
-    _NEW_MEMBER + f", streak_current = {_STREAK},"
-    f" streak_best = CASE WHEN {_STREAK} > members.streak_best THEN {_STREAK}"
-    " ELSE members.streak_best END,"
-    " last_active_day = CASE WHEN members.last_active_day > excluded.last_active_day"
-    " THEN members.last_active_day ELSE excluded.last_active_day END"
-    " RETURNING xp_total",
-    day=Date(),
-    yesterday=Date(),
+    _UPSERT + ", streak_current = excluded.streak_current, streak_best = excluded.streak_best,"
+    " last_active_day = excluded.last_active_day RETURNING xp_total",
+    last=Date(),
     at=UTCDateTime(),
 )
 _REVIEW_SEEN = _sql(
@@ -173,16 +115,60 @@ _REVIEW_SEEN = _sql(
     " WHERE guild_id = :g AND user_id = :u AND item_id = :item",
     at=UTCDateTime(),
 )
-# Wrong answers come back for review; the full spacing rules arrive in a later issue.
+# Wrong answers come back for review the next day; the spacing model arrives in a later issue.
 _REVIEW_MISSED = _sql(
-    "INSERT INTO review_cards (guild_id, user_id, item_id, box, interval_days, due_on, reps,"
-    " lapses, last_seen_at) VALUES (:g, :u, :item, 0, 1, :due, 1, 1, :at)"
-    " ON CONFLICT (guild_id, user_id, item_id) DO UPDATE SET box = 0, interval_days = 1,"
-    " due_on = excluded.due_on, lapses = review_cards.lapses + 1,"
-    " reps = review_cards.reps + 1, last_seen_at = excluded.last_seen_at",
+    "INSERT INTO review_cards (guild_id, user_id, item_id, due_on, reps, lapses, last_seen_at)"
+    " VALUES (:g, :u, :item, :due, 1, 1, :at)"
+    " ON CONFLICT (guild_id, user_id, item_id) DO UPDATE SET due_on = excluded.due_on,"
+    " lapses = review_cards.lapses + 1, reps = review_cards.reps + 1,"
+    " last_seen_at = excluded.last_seen_at",
     due=Date(),
     at=UTCDateTime(),
 )
+_RUN = _sql(
+    "SELECT r.id, r.guild_id, r.user_id, COALESCE(m.display_name, ''), r.kind, r.ref, r.plan,"
+    " r.step, r.results FROM quiz_runs r LEFT JOIN members m"
+    " ON m.guild_id = r.guild_id AND m.user_id = r.user_id WHERE r.id = :run"
+)
+# Compare-and-set: only the click on the question that is open moves the run on.
+_ADVANCE_RUN = _sql(
+    "UPDATE quiz_runs SET step = step + 1, results = results || :mark, updated_at = :at"
+    " WHERE id = :run AND step = :step RETURNING id",
+    at=UTCDateTime(),
+)
+
+
+def _run_state(row: Sequence[Any]) -> RunState:
+    run_id, guild_id, user_id, name, kind, ref, plan, step, results = tuple(row)
+    pairs = tuple((str(item), int(seed)) for item, seed in json.loads(plan))
+    return RunState(
+        int(run_id),
+        int(guild_id),
+        int(user_id),
+        str(name),
+        str(kind),
+        str(ref),
+        pairs,
+        int(step),
+        str(results),
+    )
+
+
+def _due_review(row: Sequence[Any]) -> DueReview:
+    item_id, due_on, reps, lapses = tuple(row)
+    return DueReview(str(item_id), due_on, int(reps), int(lapses))
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _streak(row: Sequence[Any] | None) -> StreakRun:
+    """The cached streak columns of a member row (none yet: the empty run)."""
+    if row is None:
+        return StreakRun()
+    current, best, last = tuple(row)
+    return StreakRun(int(current), int(best), last)
 
 
 class Store:
@@ -202,86 +188,191 @@ class Store:
         session.execute(statement)
         return None
 
-    def _upsert_member(self, session: Session, who: MemberRef, at: datetime) -> None:
+    def _touch_member(self, session: Session, who: MemberRef, at: datetime) -> None:
+        """Make sure the member has a row (with their current name) before they own a run."""
         statement = self._insert(Member).values(
-            guild_id=who.guild_id,
-            user_id=who.user_id,
-            display_name=who.display_name,
-            xp_total=0,
-            streak_current=0,
-            streak_best=0,
-            freezes=0,
-            created_at=at,
+            guild_id=who.guild_id, user_id=who.user_id, display_name=who.display_name, created_at=at
         )
         if who.display_name:
-            statement = statement.on_conflict_do_update(
-                index_elements=["guild_id", "user_id"],
-                set_={"display_name": who.display_name},
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["guild_id", "user_id"],
+                    set_={"display_name": who.display_name},
+                )
             )
         else:
-            statement = statement.on_conflict_do_nothing()
-        session.execute(statement)
+            session.execute(statement.on_conflict_do_nothing())
+
+    @staticmethod
+    def _ids(who: MemberRef) -> dict[str, int]:
+        return {"g": who.guild_id, "u": who.user_id}
 
     @staticmethod
     def _member_where(who: MemberRef) -> Any:
-        return and_(Member.guild_id == who.guild_id, Member.user_id == who.user_id)
+        return and_(col(Member.guild_id) == who.guild_id, col(Member.user_id) == who.user_id)
+
+    def _today(self, session: Session, who: MemberRef, at: datetime) -> date:
+        """The member's date at `at`: their zone, else the server's, else UTC."""
+        row = session.execute(_ZONES, self._ids(who)).one()
+        return local_day(at, member_zone(_text(row[0]), _text(row[1])))
+
+    def _credit(self, session: Session, who: MemberRef, xp: int, at: datetime) -> int:
+        """Record the study day, add XP and move the streak cache; returns the XP total.
+
+        The only place a member's caches change. A day earlier than the cached last day (after
+        a time-zone change) rebuilds the streak from every stored day, so the cache always
+        equals `streak_run(days)`.
+        """
+        ids = self._ids(who)
+        day = self._today(session, who, at)
+        new_day = session.execute(_INSERT_DAY, {**ids, "day": day, "at": at}).first() is not None
+        params: dict[str, Any] = {**ids, "name": who.display_name, "xp": xp, "at": at}
+        if not new_day:
+            params.update(current=1, best=1, last=day)  # only used if the row is new
+            return int(session.execute(_CREDIT_SAME_DAY, params).scalar_one())
+        run = _streak(session.execute(_MEMBER_STREAK, ids).first())
+        if run.last_day is not None and day < run.last_day:
+            run = streak_run(session.execute(_DAYS, ids).scalars())
+        else:
+            run = run.extend(day)
+        params.update(current=run.current, best=run.best, last=run.last_day)
+        return int(session.execute(_CREDIT_NEW_DAY, params).scalar_one())
+
+    def _award(
+        self, session: Session, who: MemberRef, reason: str, ref: str, xp: int, at: datetime
+    ) -> int:
+        """The one way XP is awarded: an event once per (member, reason, ref); the amount
+        actually awarded (0 when the event was recorded before)."""
+        if xp <= 0:
+            return 0
+        event = {**self._ids(who), "reason": reason, "ref": ref, "amount": xp, "at": at}
+        return xp if session.execute(_INSERT_XP, event).first() is not None else 0
+
+    def _xp_total(self, session: Session, who: MemberRef) -> int:
+        return int(session.execute(_MEMBER_XP, self._ids(who)).scalar() or 0)
+
+    def _record_answer(
+        self, session: Session, who: MemberRef, judged: Judged, at: datetime
+    ) -> Recorded:
+        """The hot path: attempt, XP, review card, day and member, all prepared SQL."""
+        ids = self._ids(who)
+        ref = f"{judged.item_id}:{judged.seed}"
+        inserted = session.execute(
+            _INSERT_ATTEMPT,
+            {
+                **ids,
+                "ref": ref,
+                "item": judged.item_id,
+                "topic": judged.topic,
+                "seed": judged.seed,
+                "answer": judged.answer[:500],
+                "correct": judged.correct,
+                "at": at,
+            },
+        ).first()
+        if inserted is None:
+            return Recorded(new=False, xp_awarded=0, xp_total=self._xp_total(session, who))
+        awarded = self._award(session, who, "quiz", ref, judged.xp, at)
+        review = {**ids, "item": judged.item_id, "at": at}
+        if judged.correct:
+            session.execute(_REVIEW_SEEN, review)
+        else:
+            due = self._today(session, who, at) + timedelta(days=1)
+            session.execute(_REVIEW_MISSED, {**review, "due": due})
+        total = self._credit(session, who, awarded, at)
+        return Recorded(new=True, xp_awarded=awarded, xp_total=total)
 
     # -- members and guilds --------------------------------------------------------------
 
-    async def member(self, who: MemberRef) -> MemberView | None:
-        def work(session: Session) -> MemberView | None:
-            row = session.execute(
-                select(Member, GuildSettings.timezone)
-                .outerjoin(GuildSettings, GuildSettings.guild_id == Member.guild_id)
-                .where(self._member_where(who))
-            ).first()
-            if row is None:
-                guild_zone = session.get(GuildSettings, who.guild_id)
-                return MemberView(
-                    who.guild_id,
-                    who.user_id,
-                    who.display_name,
-                    None,
-                    guild_zone.timezone if guild_zone else None,
-                    0,
-                )
-            member, guild_zone_name = row
+    @staticmethod
+    def _member_view(session: Session, who: MemberRef) -> MemberView:
+        row = session.execute(
+            select(Member, GuildSettings.timezone)
+            .outerjoin(GuildSettings, col(GuildSettings.guild_id) == col(Member.guild_id))
+            .where(col(Member.guild_id) == who.guild_id, col(Member.user_id) == who.user_id)
+        ).first()
+        if row is None:
+            guild = session.get(GuildSettings, who.guild_id)
             return MemberView(
-                member.guild_id,
-                member.user_id,
-                member.display_name or who.display_name,
-                member.timezone,
-                guild_zone_name,
-                member.xp_total,
+                who.guild_id,
+                who.user_id,
+                who.display_name,
+                None,
+                guild.timezone if guild else None,
+                0,
+                known=False,
             )
+        member: Member = row[0]
+        guild_zone_name = _text(row[1])
+        return MemberView(
+            member.guild_id,
+            member.user_id,
+            member.display_name or who.display_name,
+            member.timezone,
+            guild_zone_name,
+            member.xp_total,
+        )
 
-        return await self.db.read(work)
+    async def member(self, who: MemberRef) -> MemberView:
+        return await self.db.read(lambda session: self._member_view(session, who))
 
     async def set_member_timezone(self, who: MemberRef, zone: str, at: datetime) -> None:
         def work(session: Session) -> None:
-            self._upsert_member(session, who, at)
-            session.execute(update(Member).where(self._member_where(who)).values(timezone=zone))
+            session.execute(
+                self._insert(Member)
+                .values(
+                    guild_id=who.guild_id,
+                    user_id=who.user_id,
+                    display_name=who.display_name,
+                    timezone=zone,
+                    created_at=at,
+                )
+                .on_conflict_do_update(
+                    index_elements=["guild_id", "user_id"], set_={"timezone": zone}
+                )
+            )
 
         await self.db.write(work)
 
     async def guild_settings(self, guild_id: int) -> GuildSettings | None:
         return await self.db.read(lambda session: session.get(GuildSettings, guild_id))
 
-    # -- lessons -------------------------------------------------------------------------
+    async def update_guild_settings(
+        self, guild_id: int, values: dict[str, Any], at: datetime
+    ) -> GuildSettings:
+        """Set some of a guild's settings (creating the row), leaving the others as they are."""
 
-    async def completed_lessons(self, who: MemberRef) -> set[str]:
-        def work(session: Session) -> set[str]:
-            rows = session.execute(
-                select(LessonProgress.lesson_id).where(
-                    LessonProgress.guild_id == who.guild_id, LessonProgress.user_id == who.user_id
+        def work(session: Session) -> GuildSettings:
+            session.execute(
+                self._insert(GuildSettings)
+                .values(guild_id=guild_id, created_at=at, updated_at=at, **values)
+                .on_conflict_do_update(
+                    index_elements=["guild_id"], set_={**values, "updated_at": at}
                 )
             )
-            return set(rows.scalars())
+            settings = session.get(GuildSettings, guild_id)
+            assert settings is not None
+            return settings
 
-        return await self.db.read(work)
+        return await self.db.write(work)
+
+    # -- lessons -------------------------------------------------------------------------
+
+    @staticmethod
+    def _lessons_done(session: Session, who: MemberRef) -> set[str]:
+        rows = session.execute(
+            select(LessonProgress.lesson_id).where(
+                col(LessonProgress.guild_id) == who.guild_id,
+                col(LessonProgress.user_id) == who.user_id,
+            )
+        )
+        return set(rows.scalars())
+
+    async def completed_lessons(self, who: MemberRef) -> set[str]:
+        return await self.db.read(lambda session: self._lessons_done(session, who))
 
     async def complete_lesson(
-        self, who: MemberRef, lesson_id: str, xp: int, at: datetime, day: date
+        self, who: MemberRef, lesson_id: str, xp: int, at: datetime
     ) -> Recorded:
         def work(session: Session) -> Recorded:
             inserted = self._insert_ignore(
@@ -291,91 +382,194 @@ class Store:
                 ),
                 LessonProgress.id,
             )
-            ids = {"g": who.guild_id, "u": who.user_id}
             if inserted is None:
-                total = session.execute(_MEMBER_XP, ids).scalar()
-                return Recorded(new=False, xp_awarded=0, xp_total=int(total or 0))
-            xp_event = {"reason": "lesson", "ref": lesson_id, "amount": xp, "at": at}
-            session.execute(_INSERT_XP, {**ids, **xp_event})
-            total = self._credit(session, who, xp, day, at)
-            return Recorded(new=True, xp_awarded=xp, xp_total=total)
+                return Recorded(new=False, xp_awarded=0, xp_total=self._xp_total(session, who))
+            awarded = self._award(session, who, "lesson", lesson_id, xp, at)
+            total = self._credit(session, who, awarded, at)
+            return Recorded(new=True, xp_awarded=awarded, xp_total=total)
 
         return await self.db.write(work)
 
-    # -- quizzes -------------------------------------------------------------------------
-
-    async def record_answer(self, who: MemberRef, answer: AnswerRecord) -> Recorded:
-        """The hot path: five prepared statements, no ORM objects, one transaction."""
-
-        def work(session: Session) -> Recorded:
-            ids = {"g": who.guild_id, "u": who.user_id}
-            inserted = session.execute(
-                _INSERT_ATTEMPT,
-                {
-                    **ids,
-                    "ref": answer.attempt_ref,
-                    "item": answer.item_id,
-                    "topic": answer.topic,
-                    "seed": answer.seed,
-                    "answer": answer.answer[:500],
-                    "correct": answer.correct,
-                    "at": answer.at,
-                },
-            ).first()
-            if inserted is None:
-                total = session.execute(_MEMBER_XP, ids).scalar()
-                return Recorded(new=False, xp_awarded=0, xp_total=int(total or 0))
-            xp_event = {"reason": "quiz", "ref": answer.attempt_ref, "amount": answer.xp}
-            session.execute(_INSERT_XP, {**ids, **xp_event, "at": answer.at})
-            review = {**ids, "item": answer.item_id, "at": answer.at}
-            if answer.correct:
-                session.execute(_REVIEW_SEEN, review)
-            else:
-                session.execute(_REVIEW_MISSED, {**review, "due": answer.day + timedelta(days=1)})
-            total = self._credit(session, who, answer.xp, answer.day, answer.at)
-            return Recorded(new=True, xp_awarded=answer.xp, xp_total=total)
-
-        return await self.db.write(work)
-
-    def _credit(self, session: Session, who: MemberRef, xp: int, day: date, at: datetime) -> int:
-        """Record the study day and add XP to the member's caches; returns the new XP total."""
-        ids = {"g": who.guild_id, "u": who.user_id}
-        new_day = session.execute(_INSERT_DAY, {**ids, "day": day, "at": at}).first() is not None
-        statement = _CREDIT_NEW_DAY if new_day else _CREDIT_SAME_DAY
-        params = {**ids, "name": who.display_name, "xp": xp, "day": day, "at": at}
-        if new_day:
-            params["yesterday"] = day - timedelta(days=1)
-        return int(session.execute(statement, params).scalar_one())
+    # -- quiz runs -----------------------------------------------------------------------
 
     async def item_stats(self, who: MemberRef, item_ids: Sequence[str]) -> dict[str, bool]:
         """For each item the member has answered: whether any answer was right."""
 
         def work(session: Session) -> dict[str, bool]:
             rows = session.execute(
-                select(QuizAttempt.item_id, func.max(case((QuizAttempt.correct, 1), else_=0)))
-                .where(
-                    QuizAttempt.guild_id == who.guild_id,
-                    QuizAttempt.user_id == who.user_id,
-                    QuizAttempt.item_id.in_(list(item_ids)),
+                select(
+                    QuizAttempt.item_id,
+                    func.max(case((col(QuizAttempt.correct), 1), else_=0)),
                 )
-                .group_by(QuizAttempt.item_id)
+                .where(
+                    col(QuizAttempt.guild_id) == who.guild_id,
+                    col(QuizAttempt.user_id) == who.user_id,
+                    col(QuizAttempt.item_id).in_(list(item_ids)),
+                )
+                .group_by(col(QuizAttempt.item_id))
             )
-            return {item_id: bool(best) for item_id, best in rows}
+            return {str(item_id): bool(best) for item_id, best in rows}
 
         return await self.db.read(work)
+
+    async def start_run(
+        self,
+        who: MemberRef,
+        kind: str,
+        ref: str,
+        plan: Sequence[tuple[str, int]],
+        at: datetime,
+    ) -> RunState:
+        def work(session: Session) -> RunState:
+            self._touch_member(session, who, at)
+            run_id: int = session.execute(
+                self._insert(QuizRun)
+                .values(
+                    guild_id=who.guild_id,
+                    user_id=who.user_id,
+                    kind=kind,
+                    ref=ref,
+                    plan=json.dumps([[item, seed] for item, seed in plan]),
+                    step=0,
+                    results="",
+                    created_at=at,
+                    updated_at=at,
+                )
+                .returning(col(QuizRun.id))
+            ).scalar_one()
+            return RunState(
+                int(run_id),
+                who.guild_id,
+                who.user_id,
+                who.display_name,
+                kind,
+                ref,
+                tuple(plan),
+                0,
+                "",
+            )
+
+        return await self.db.write(work)
+
+    async def run(self, run_id: int) -> RunState | None:
+        def work(session: Session) -> RunState | None:
+            row = session.execute(_RUN, {"run": run_id}).first()
+            return _run_state(row) if row is not None else None
+
+        return await self.db.read(work)
+
+    async def answer_step(
+        self, who: MemberRef, run_id: int, step: int, at: datetime, judge: JudgeStep
+    ) -> StepOutcome:
+        """Grade and record the answer to one step of a run, and move the run on: one
+        transaction. `judge` (pure) grades the run's current question or raises to record
+        nothing; a stale step, a finished run or someone else's run records nothing either."""
+
+        def work(session: Session) -> StepOutcome:
+            row = session.execute(_RUN, {"run": run_id}).first()
+            if row is None:
+                return StepOutcome("missing")
+            run = _run_state(row)
+            if (run.guild_id, run.user_id) != (who.guild_id, who.user_id):
+                return StepOutcome("not_yours", run)
+            if run.step != step or run.finished:
+                return StepOutcome("closed", run)
+            judged = judge(run)
+            mark = "1" if judged.correct else "0"
+            moved = session.execute(
+                _ADVANCE_RUN, {"run": run_id, "step": step, "mark": mark, "at": at}
+            ).first()
+            if moved is None:  # another click on the same question won the race
+                return StepOutcome("closed", run)
+            recorded = self._record_answer(session, who, judged, at)
+            after = RunState(
+                run.id,
+                run.guild_id,
+                run.user_id,
+                run.owner_name,
+                run.kind,
+                run.ref,
+                run.plan,
+                run.step + 1,
+                run.results + mark,
+            )
+            return StepOutcome("ok", after, judged, recorded)
+
+        return await self.db.write(work)
 
     # -- progress and leaderboards -------------------------------------------------------
 
     async def activity_days(self, who: MemberRef) -> list[date]:
         def work(session: Session) -> list[date]:
-            rows = session.execute(
-                select(ActivityDay.day)
-                .where(ActivityDay.guild_id == who.guild_id, ActivityDay.user_id == who.user_id)
-                .order_by(ActivityDay.day)
-            )
-            return list(rows.scalars())
+            return sorted(session.execute(_DAYS, self._ids(who)).scalars())
 
         return await self.db.read(work)
+
+    async def profile(self, who: MemberRef) -> Profile:
+        """Everything /profile and /streak show, in one read."""
+
+        def work(session: Session) -> Profile:
+            view = self._member_view(session, who)
+            answered, right = session.execute(
+                select(
+                    func.count(col(QuizAttempt.id)),
+                    func.coalesce(func.sum(case((col(QuizAttempt.correct), 1), else_=0)), 0),
+                ).where(
+                    col(QuizAttempt.guild_id) == who.guild_id,
+                    col(QuizAttempt.user_id) == who.user_id,
+                )
+            ).one()
+            days: tuple[date, ...] = tuple(sorted(session.execute(_DAYS, self._ids(who)).scalars()))
+            return Profile(
+                view=view,
+                lessons_done=frozenset(self._lessons_done(session, who)),
+                days=days,
+                answered=int(str(answered)),
+                correct=int(str(right)),
+            )
+
+        return await self.db.read(work)
+
+    async def streak_cache(self, who: MemberRef) -> StreakRun:
+        def work(session: Session) -> StreakRun:
+            return _streak(session.execute(_MEMBER_STREAK, self._ids(who)).first())
+
+        return await self.db.read(work)
+
+    async def rebuild_stats(self, guild_id: int | None = None) -> int:
+        """Recompute every member's XP total and streak cache from the stored facts (XP events
+        and activity days); returns how many members were rebuilt."""
+
+        def work(session: Session) -> int:
+            query = select(Member.guild_id, Member.user_id)
+            if guild_id is not None:
+                query = query.where(col(Member.guild_id) == guild_id)
+            members = session.execute(query).all()
+            for g, u in members:
+                ids = {"g": g, "u": u}
+                run = streak_run(session.execute(_DAYS, ids).scalars())
+                xp: int = session.execute(
+                    select(func.coalesce(func.sum(col(XpEvent.amount)), 0)).where(
+                        col(XpEvent.guild_id) == g, col(XpEvent.user_id) == u
+                    )
+                ).scalar_one()
+                session.execute(
+                    text(
+                        "UPDATE members SET xp_total = :xp, streak_current = :current,"
+                        " streak_best = :best, last_active_day = :last"
+                        " WHERE guild_id = :g AND user_id = :u"
+                    ).bindparams(bindparam("last", type_=Date())),
+                    {
+                        **ids,
+                        "xp": int(xp),
+                        "current": run.current,
+                        "best": run.best,
+                        "last": run.last_day,
+                    },
+                )
+            return len(members)
+
+        return await self.db.write(work)
 
     async def leaderboard(
         self, guild_id: int, since: datetime | None, limit: int
@@ -386,26 +580,30 @@ class Store:
             if since is None:
                 rows = session.execute(
                     select(Member.user_id, Member.display_name, Member.xp_total)
-                    .where(Member.guild_id == guild_id, Member.xp_total > 0)
-                    .order_by(Member.xp_total.desc(), Member.user_id)
+                    .where(col(Member.guild_id) == guild_id, col(Member.xp_total) > 0)
+                    .order_by(col(Member.xp_total).desc(), col(Member.user_id))
                     .limit(limit)
-                )
+                ).all()
             else:
-                earned = func.sum(XpEvent.amount).label("earned")
+                earned = func.sum(col(XpEvent.amount)).label("earned")
                 rows = session.execute(
                     select(XpEvent.user_id, Member.display_name, earned)
                     .join(
                         Member,
                         and_(
-                            Member.guild_id == XpEvent.guild_id, Member.user_id == XpEvent.user_id
+                            col(Member.guild_id) == col(XpEvent.guild_id),
+                            col(Member.user_id) == col(XpEvent.user_id),
                         ),
                     )
-                    .where(XpEvent.guild_id == guild_id, XpEvent.at >= since)
-                    .group_by(XpEvent.user_id, Member.display_name)
-                    .order_by(earned.desc(), XpEvent.user_id)
+                    .where(col(XpEvent.guild_id) == guild_id, col(XpEvent.at) >= since)
+                    .group_by(col(XpEvent.user_id), col(Member.display_name))
+                    .order_by(earned.desc(), col(XpEvent.user_id))
                     .limit(limit)
-                )
-            return [Standing(int(u), name or f"member {u}", int(xp)) for u, name, xp in rows]
+                ).all()
+            return [
+                Standing(int(str(u)), _text(name) or f"member {u}", int(str(xp)))
+                for u, name, xp in rows
+            ]
 
         return await self.db.read(work)
 
@@ -415,11 +613,11 @@ class Store:
         """How many runs the member started since an instant (for the rate limit)."""
 
         def work(session: Session) -> int:
-            count = session.execute(
-                select(func.count(Run.id)).where(
-                    Run.guild_id == who.guild_id,
-                    Run.user_id == who.user_id,
-                    Run.started_at >= since,
+            count: int = session.execute(
+                select(func.count(col(Run.id))).where(
+                    col(Run.guild_id) == who.guild_id,
+                    col(Run.user_id) == who.user_id,
+                    col(Run.started_at) >= since,
                 )
             ).scalar_one()
             return int(count)
@@ -452,166 +650,121 @@ class Store:
 
     # -- reviews -------------------------------------------------------------------------
 
-    async def due_reviews(self, who: MemberRef, today: date) -> list[DueReview]:
-        """Items due by `today` whose latest answer was wrong, longest waiting first."""
+    async def due_reviews(self, who: MemberRef, at: datetime) -> list[DueReview]:
+        """Items due by the member's today whose latest answer was wrong, longest waiting first."""
 
         def work(session: Session) -> list[DueReview]:
+            today = self._today(session, who, at)
             cards = session.execute(
-                select(ReviewCard.item_id, ReviewCard.due_on, ReviewCard.reps, ReviewCard.lapses)
-                .where(
-                    ReviewCard.guild_id == who.guild_id,
-                    ReviewCard.user_id == who.user_id,
-                    ReviewCard.due_on <= today,
+                select(
+                    col(ReviewCard.item_id),
+                    col(ReviewCard.due_on),
+                    col(ReviewCard.reps),
+                    col(ReviewCard.lapses),
                 )
-                .order_by(ReviewCard.due_on, ReviewCard.last_seen_at, ReviewCard.item_id)
+                .where(
+                    col(ReviewCard.guild_id) == who.guild_id,
+                    col(ReviewCard.user_id) == who.user_id,
+                    col(ReviewCard.due_on) <= today,
+                )
+                .order_by(
+                    col(ReviewCard.due_on), col(ReviewCard.last_seen_at), col(ReviewCard.item_id)
+                )
             ).all()
             if not cards:
                 return []
             latest = (
-                select(func.max(QuizAttempt.id))
+                select(func.max(col(QuizAttempt.id)))
                 .where(
-                    QuizAttempt.guild_id == who.guild_id,
-                    QuizAttempt.user_id == who.user_id,
-                    QuizAttempt.item_id.in_([card.item_id for card in cards]),
+                    col(QuizAttempt.guild_id) == who.guild_id,
+                    col(QuizAttempt.user_id) == who.user_id,
+                    col(QuizAttempt.item_id).in_([card.item_id for card in cards]),
                 )
-                .group_by(QuizAttempt.item_id)
+                .group_by(col(QuizAttempt.item_id))
             )
-            right = set(
+            right: set[str] = set(
                 session.execute(
                     select(QuizAttempt.item_id).where(
-                        QuizAttempt.id.in_(latest), QuizAttempt.correct
+                        col(QuizAttempt.id).in_(latest), col(QuizAttempt.correct)
                     )
                 ).scalars()
             )
-            return [DueReview(*card) for card in cards if card.item_id not in right]
+            due = [_due_review(card) for card in cards]
+            return [d for d in due if d.item_id not in right]
 
         return await self.db.read(work)
 
     # -- daily challenges ----------------------------------------------------------------
 
-    @staticmethod
-    def _challenge_on(session: Session, guild_id: int, day: date) -> Challenge | None:
-        row = session.execute(
+    def _challenge(
+        self, session: Session, guild_id: int, day: date, pick: tuple[str, int], at: datetime
+    ) -> Challenge:
+        """The guild's challenge of the day, created by the first caller: insert, then read
+        what won (ours or a concurrent caller's), in the same transaction."""
+        item_id, seed = pick
+        self._insert_ignore(
+            session,
+            self._insert(DailyChallenge).values(
+                guild_id=guild_id, day=day, item_id=item_id, seed=seed, created_at=at
+            ),
+        )
+        row: DailyChallenge = session.execute(
             select(DailyChallenge).where(
-                DailyChallenge.guild_id == guild_id, DailyChallenge.day == day
+                col(DailyChallenge.guild_id) == guild_id, col(DailyChallenge.day) == day
             )
-        ).scalar_one_or_none()
-        if row is None or row.id is None:
-            return None
+        ).scalar_one()
+        assert row.id is not None
         return Challenge(row.id, row.guild_id, row.day, row.item_id, row.seed)
 
     async def daily_challenge(
-        self, guild_id: int, day: date, item_id: str, seed: int, at: datetime
-    ) -> Challenge:
-        """The guild's challenge of the day; the first caller's (item, seed) is kept for good."""
-        found = await self.db.read(lambda session: self._challenge_on(session, guild_id, day))
-        if found is not None:
-            return found
+        self, guild_id: int, day: date, pick: tuple[str, int], at: datetime
+    ) -> tuple[Challenge, int]:
+        """The guild's challenge of `day` (the first caller's pick is kept for good) and how
+        many members have answered it."""
 
-        def work(session: Session) -> Challenge:
-            self._insert_ignore(
-                session,
-                self._insert(DailyChallenge).values(
-                    guild_id=guild_id, day=day, item_id=item_id, seed=seed, created_at=at
-                ),
-            )
-            made = self._challenge_on(session, guild_id, day)
-            assert made is not None
-            return made
-
-        return await self.db.write(work)
-
-    async def challenge_answer_count(self, challenge_id: int) -> int:
-        def work(session: Session) -> int:
-            count = session.execute(
-                select(func.count(ChallengeAnswer.id)).where(
-                    ChallengeAnswer.challenge_id == challenge_id
+        def work(session: Session) -> tuple[Challenge, int]:
+            challenge = self._challenge(session, guild_id, day, pick, at)
+            count: int = session.execute(
+                select(func.count(col(ChallengeAnswer.id))).where(
+                    col(ChallengeAnswer.challenge_id) == challenge.id
                 )
             ).scalar_one()
-            return int(count)
+            return challenge, int(count)
 
-        return await self.db.read(work)
+        return await self.db.write(work)
 
     async def answer_challenge(
         self,
         who: MemberRef,
-        challenge: Challenge,
-        *,
-        answer: str,
-        correct: bool,
-        xp: int,
-        at: datetime,
         day: date,
-    ) -> Recorded:
-        """The member's one answer; a second one is not recorded (`new` is False)."""
+        pick: tuple[str, int],
+        at: datetime,
+        judge: JudgeChallenge,
+    ) -> tuple[Judged, Recorded]:
+        """The member's one answer to the challenge of `day`: graded by `judge` (which may
+        raise to record nothing) and recorded with its XP in one transaction. A second answer
+        is not recorded (`new` is False)."""
 
-        def work(session: Session) -> Recorded:
-            self._upsert_member(session, who, at)
+        def work(session: Session) -> tuple[Judged, Recorded]:
+            challenge = self._challenge(session, who.guild_id, day, pick, at)
+            judged = judge(challenge)
             inserted = self._insert_ignore(
                 session,
                 self._insert(ChallengeAnswer).values(
                     challenge_id=challenge.id,
                     guild_id=who.guild_id,
                     user_id=who.user_id,
-                    answer=answer[:500],
-                    correct=correct,
+                    answer=judged.answer[:500],
+                    correct=judged.correct,
                     at=at,
                 ),
                 ChallengeAnswer.id,
             )
             if inserted is None:
-                total = session.execute(
-                    select(Member.xp_total).where(self._member_where(who))
-                ).scalar_one()
-                return Recorded(new=False, xp_awarded=0, xp_total=int(total))
-            if xp:
-                self._insert_ignore(
-                    session,
-                    self._insert(XpEvent).values(
-                        guild_id=who.guild_id,
-                        user_id=who.user_id,
-                        reason="challenge",
-                        ref=str(challenge.id),
-                        amount=xp,
-                        at=at,
-                    ),
-                )
-            total = self._credit(session, who, xp, day, at)
-            return Recorded(new=True, xp_awarded=xp, xp_total=total)
+                total = self._xp_total(session, who)
+                return judged, Recorded(new=False, xp_awarded=0, xp_total=total)
+            awarded = self._award(session, who, "challenge", str(challenge.id), judged.xp, at)
+            total = self._credit(session, who, awarded, at)
+            return judged, Recorded(new=True, xp_awarded=awarded, xp_total=total)
 
         return await self.db.write(work)
-
-    # -- guild setup and profiles --------------------------------------------------------
-
-    async def update_guild_settings(
-        self, guild_id: int, values: dict[str, Any], at: datetime
-    ) -> GuildSettings:
-        """Set some of a guild's settings (creating the row), leaving the others as they are."""
-
-        def work(session: Session) -> GuildSettings:
-            session.execute(
-                self._insert(GuildSettings)
-                .values(guild_id=guild_id, created_at=at, updated_at=at, **values)
-                .on_conflict_do_update(
-                    index_elements=["guild_id"], set_={**values, "updated_at": at}
-                )
-            )
-            settings = session.get(GuildSettings, guild_id)
-            assert settings is not None
-            return settings
-
-        return await self.db.write(work)
-
-    async def quiz_totals(self, who: MemberRef) -> tuple[int, int]:
-        """How many quiz answers the member gave, and how many were right."""
-
-        def work(session: Session) -> tuple[int, int]:
-            answered, right = session.execute(
-                select(
-                    func.count(QuizAttempt.id),
-                    func.coalesce(func.sum(case((QuizAttempt.correct, 1), else_=0)), 0),
-                ).where(QuizAttempt.guild_id == who.guild_id, QuizAttempt.user_id == who.user_id)
-            ).one()
-            return int(answered), int(right)
-
-        return await self.db.read(work)
