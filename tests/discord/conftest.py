@@ -11,7 +11,7 @@ import asyncio
 import random
 import shutil
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,9 +23,12 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.adapters.discord.bot import StudyBot
+from bot.adapters.discord.ids import custom_id, intent_of
 from bot.app import App, build_app
 from bot.clock import FrozenClock
 from bot.domain.quiz import Kind, Question
+from bot.domain.values import MemberRef
+from bot.intents import AnswerChoice, Intent, OpenAnswer
 from bot.settings import ROOT, Settings, load_settings
 from tests.fakediscord import FakeDiscord, FakeMember, Reply
 from tests.fakediscord.fixtures import (
@@ -56,7 +59,7 @@ class Harness:
     async def connect(self) -> None:
         self.app = build_app(self.settings, self.clock, random.Random(7))
         self.bot = StudyBot.from_settings(
-            self.app, self.settings, guild_ready_timeout=GUILD_READY_TIMEOUT
+            self.app.services, self.settings, guild_ready_timeout=GUILD_READY_TIMEOUT
         )
         await self._stack.enter_async_context(self.fake.connected(self.bot))
 
@@ -76,10 +79,29 @@ class Harness:
         self._names += 1
         return self.study.guild.add_member(f"{prefix}{self._names}", roles=roles)
 
-    def question(self, custom_id: str) -> Question:
-        """The question a quiz button asks (`quiz:answer|open:<item>:<seed>…`)."""
-        parts = custom_id.split(":")
-        return self.app.services.quizzes.question(parts[2], int(parts[3]))
+    def intents(self, reply: Reply) -> list[Intent]:
+        """What the buttons on a message stand for, decoded by the adapter's own codec."""
+        decoded = [intent_of(custom_id) for custom_id in reply.custom_ids]
+        assert all(i is not None for i in decoded), reply.custom_ids
+        return [i for i in decoded if i is not None]
+
+    async def question(self, reply: Reply, member: FakeMember) -> tuple[Question, Intent]:
+        """The question on a message as `member` sees it, and its first answer intent."""
+        answers = [i for i in self.intents(reply) if isinstance(i, AnswerChoice | OpenAnswer)]
+        assert answers, f"no question on the message: {reply.custom_ids}"
+        first = answers[0]
+        assert isinstance(first, AnswerChoice | OpenAnswer)
+        run = await self.app.services.ctx.store.run(first.run)
+        assert run is not None
+        item_id, seed = run.plan[first.step]
+        who = MemberRef(self.study.guild.id, member.user.id)
+        return self.app.services.quizzes.shown(who, item_id, seed), first
+
+    def fake_press(self, reply: Reply, intent: Intent, question: Question) -> str:
+        """The custom_id of the right answer's button (or the form opener) on `reply`."""
+        if isinstance(intent, AnswerChoice):
+            return custom_id(intent.model_copy(update={"choice": int(right_answer(question))}))
+        return custom_id(intent)
 
 
 def right_answer(question: Question) -> str:
@@ -102,36 +124,34 @@ async def answer_question(
 ) -> tuple[Reply, str]:
     """Answer the question on `reply` as a member would: a button for a choice, else the
     "Answer" button and the modal it opens. Returns the answer's reply and how it was given."""
-    ids = [i for i in reply.custom_ids if i.startswith(("quiz:answer:", "quiz:open:"))]
-    assert ids, f"no question on the message: {reply.custom_ids}"
-    question = harness.question(ids[0])
+    question, first = await harness.question(reply, member)
     given = right_answer(question) if right else wrong_answer(question)
-    if ids[0].startswith("quiz:answer:"):
-        button = next(i for i in ids if i.split(":")[4] == given)
+    if isinstance(first, AnswerChoice):
+        button = custom_id(first.model_copy(update={"choice": int(given)}))
         return await harness.fake.click(reply, button, user=member), "button"
-    opened = await harness.fake.click(reply, ids[0], user=member)
+    opened = await harness.fake.click(reply, custom_id(first), user=member)
     assert opened.modal is not None, opened.describe()
     modal_id = opened.modal["custom_id"]
     return await harness.fake.submit_modal(modal_id, {"answer": given}, user=member), "modal"
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def harness(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
+@asynccontextmanager
+async def running_harness(folder: Path, database_url: str | None = None) -> AsyncIterator[Harness]:
     """The fake, with a Mentor role (no permissions) besides the study server's own, and the
-    bot connected to it through its settings (`STUDYBOT_DISCORD_*`), commands synced on start."""
+    bot connected to it through its settings (`STUDYBOT_DISCORD_*`), commands synced on start,
+    on a SQLite file in `folder` unless another database is named."""
     saved = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
     fake = FakeDiscord(timeout=30)
     study = seed_study_server(fake)
     study.guild.add_role("Mentor", VIEW_CHANNEL | SEND_MESSAGES)
     await fake.start()
-    folder: Path = tmp_path_factory.mktemp("discord-e2e")
     # A copy of the content, so the reload story can break a file without touching the repo.
     shutil.copytree(ROOT / "content", folder / "content")
     shutil.copytree(ROOT / "quizzes", folder / "quizzes")
     settings = load_settings(
         content_dir=folder / "content",
         quizzes_dir=folder / "quizzes",
-        database_url=f"sqlite:///{folder / 'studybot.db'}",
+        database_url=database_url or f"sqlite:///{folder / 'studybot.db'}",
         discord_token=fake.token,
         discord_api_base=fake.api_base,
         discord_gateway_url=fake.gateway_url,
@@ -151,6 +171,12 @@ async def harness(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Har
         await harness.close()
         await fake.stop()
         Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def harness(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
+    async with running_harness(tmp_path_factory.mktemp("discord-e2e")) as started:
+        yield started
 
 
 @pytest.fixture(autouse=True)

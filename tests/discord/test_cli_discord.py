@@ -60,7 +60,7 @@ async def test_run_with_a_refused_token_is_one_line(
     fake_discord: FakeDiscord, tmp_path: Path
 ) -> None:
     code, _out, err = await studybot(fake_discord, tmp_path, "run", token="not-the-token")
-    assert code == 1
+    assert code == 2
     assert err.strip().splitlines() == [
         "studybot: Discord refused the token (STUDYBOT_DISCORD_TOKEN); login failed"
     ]

@@ -12,6 +12,9 @@ from datetime import timedelta
 
 import pytest
 
+from bot.adapters.discord.ids import custom_id
+from bot.domain.values import MemberRef
+from bot.intents import AnswerChoice, DailyChoice, DailyOpen, MarkDone, OpenAnswer, StartQuiz
 from tests.discord.conftest import Harness, answer_question, right_answer
 from tests.fakediscord import Reply
 from tests.fakediscord.interactions import DEFERRED_CHANNEL_MESSAGE, MODAL
@@ -29,10 +32,13 @@ async def test_lesson_mark_done_quiz_streak_and_leaderboard(harness: Harness) ->
 
     lesson = await fake.slash("lesson", user=ada)
     assert lesson.embeds[0]["title"] == first.title and not lesson.ephemeral
-    assert lesson.custom_ids == [f"lesson:done:{first.id}", f"lesson:quiz:{first.id}"]
+    assert harness.intents(lesson) == [
+        MarkDone(lesson=first.id),
+        StartQuiz(lesson=first.id, count=min(5, len(first.quiz))),
+    ]
     assert lesson.latency is not None and lesson.latency < 3
 
-    done = await fake.click(lesson, f"lesson:done:{first.id}", user=ada)
+    done = await fake.click(lesson, custom_id(MarkDone(lesson=first.id)), user=ada)
     assert done.embeds[0]["title"] == f"Done: {first.title}" and "+20 XP" in done.text
 
     reply = await fake.slash("quiz", {"topic": "numpy", "count": 6}, user=ada)
@@ -46,7 +52,7 @@ async def test_lesson_mark_done_quiz_streak_and_leaderboard(harness: Harness) ->
         if number < 6:
             assert following["title"] == f"Quiz · NumPy · {number + 1}/6"
     assert following["title"] == "Quiz done: 6 of 6 right"
-    assert reply.custom_ids == ["quiz:next:"]
+    assert harness.intents(reply) == [StartQuiz(topic="numpy", count=6)]
     assert {"button", "modal"} <= set(ways), ways
 
     streak = await fake.slash("streak", user=ada)
@@ -184,18 +190,21 @@ async def test_daily_challenge_counts_once(harness: Harness) -> None:
     fake, member = harness.fake, harness.new_member("daily")
     daily = await fake.slash("daily", user=member)
     assert daily.embeds[0]["title"] == "📅 Daily challenge · 2026-11-23"
-    challenge = await harness.app.services.challenges.today(harness.study.guild.id)
-    question = harness.app.services.quizzes.question(challenge.item_id, challenge.seed)
+    challenge, _count = await harness.app.services.challenges.today(harness.study.guild.id)
+    question = harness.app.services.challenges.shown(challenge)
     given = right_answer(question)
+    opener = DailyOpen(day=challenge.day)
+    assert all(isinstance(i, DailyChoice | DailyOpen) for i in harness.intents(daily))
 
     async def answer() -> Reply:
-        if f"daily:open:{challenge.day}" in daily.custom_ids:
-            opened = await fake.click(daily, f"daily:open:{challenge.day}", user=member)
+        if opener in harness.intents(daily):
+            opened = await fake.click(daily, custom_id(opener), user=member)
             assert opened.modal is not None
             return await fake.submit_modal(
                 opened.modal["custom_id"], {"answer": given}, user=member
             )
-        return await fake.click(daily, f"daily:answer:{challenge.day}:{given}", user=member)
+        pressed = custom_id(DailyChoice(day=challenge.day, choice=int(given)))
+        return await fake.click(daily, pressed, user=member)
 
     first = await answer()
     assert first.ephemeral and first.embeds[0]["title"] == "✅ Challenge solved"
@@ -208,8 +217,7 @@ async def test_daily_challenge_counts_once(harness: Harness) -> None:
 async def test_review_brings_back_a_missed_question(harness: Harness) -> None:
     fake, member = harness.fake, harness.new_member("reviewer")
     quiz = await fake.slash("quiz", {"topic": "pandas", "count": 1}, user=member)
-    missed_id = next(i for i in quiz.custom_ids if i.startswith("quiz:"))
-    missed = harness.question(missed_id)
+    missed, _intent = await harness.question(quiz, member)
     wrong, _how = await answer_question(harness, quiz, member, right=False)
     assert wrong.embeds[0]["title"] == "❌ Not quite"
     assert wrong.embeds[1]["title"] == "Quiz done: 0 of 1 right"
@@ -246,15 +254,16 @@ async def test_buttons_and_modals_survive_a_restart(harness: Harness) -> None:
     typed = None
     for _ in range(10):  # a typed question, answered in a modal opened before the restart
         single = await fake.slash("quiz", {"topic": "numpy", "count": 1}, user=member)
-        opener = next((i for i in single.custom_ids if i.startswith("quiz:open:")), None)
+        opener = next((i for i in harness.intents(single) if isinstance(i, OpenAnswer)), None)
         if opener:
-            typed = (await fake.click(single, opener, user=member), harness.question(opener))
+            question, _intent = await harness.question(single, member)
+            typed = (await fake.click(single, custom_id(opener), user=member), question)
             break
     assert typed is not None, "no typed question in ten tries"
 
     await harness.restart()
 
-    done = await fake.click(lesson, "lesson:done:vectors-and-matrices", user=member)
+    done = await fake.click(lesson, custom_id(MarkDone(lesson="vectors-and-matrices")), user=member)
     assert done.embeds[0]["title"] == "Done: Vectors, matrices and the dot product"
     answered, _how = await answer_question(harness, quiz, member)
     assert answered.embeds[0]["title"] == "✅ Correct"
@@ -265,3 +274,35 @@ async def test_buttons_and_modals_survive_a_restart(harness: Harness) -> None:
         opened.modal["custom_id"], {"answer": right_answer(question)}, user=member
     )
     assert [e["title"] for e in submitted.embeds] == ["✅ Correct", "Quiz done: 1 of 1 right"]
+
+
+async def test_only_the_member_who_started_a_quiz_can_answer_it(harness: Harness) -> None:
+    """A second member presses the first member's answer button (or replays a stale one):
+    refused privately, nothing recorded for anyone."""
+    fake = harness.fake
+    ada, bob = harness.new_member("owner"), harness.new_member("snatcher")
+    quiz = await fake.slash("quiz", {"topic": "numpy", "count": 2}, user=ada)
+    question, first = await harness.question(quiz, ada)
+    assert first.owner == ada.user.id
+    if isinstance(first, AnswerChoice):
+        pressed = custom_id(first.model_copy(update={"choice": int(right_answer(question))}))
+    else:
+        pressed = custom_id(first)
+    refused = await fake.click(quiz, pressed, user=bob)
+    assert refused.ephemeral
+    assert refused.content == f"This is <@{ada.user.id}>'s question — start your own with /quiz."
+    services = harness.app.services
+    bob_ref = MemberRef(harness.study.guild.id, bob.user.id)
+    assert (await services.ctx.store.member(bob_ref)).xp_total == 0
+    run = await services.ctx.store.run(first.run)
+    assert run is not None and run.step == 0  # the owner's run did not move
+
+    answered, _how = await answer_question(harness, quiz, ada, right=False)
+    assert answered.embeds[0]["title"] == "❌ Not quite"
+    stale = await fake.click(quiz, pressed, user=ada)  # the first question's button again
+    if isinstance(first, AnswerChoice):
+        assert stale.ephemeral and "This question is closed" in stale.content
+    else:
+        assert stale.modal is None and "This question is closed" in stale.content
+    run = await services.ctx.store.run(first.run)
+    assert run is not None and run.step == 1 and run.results == "0"

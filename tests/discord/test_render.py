@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+import pytest
+
+from bot.adapters.discord.ids import custom_id, intent_of
 from bot.adapters.discord.render import CUT_NOTE, fit, render
 from bot.cards import Action, Card, CardField, Image, Style, Tone
+from bot.intents import (
+    AnswerChoice,
+    DailyChoice,
+    Intent,
+    MarkDone,
+    OpenAnswer,
+    StartQuiz,
+    StartReview,
+)
 from tests.fakediscord import limits
 
 
@@ -24,7 +37,10 @@ async def test_an_oversized_card_is_cut_to_fit() -> None:
         body="word " * 2000 + "\n```python\n" + "x = 1\n" * 500 + "```",
         fields=tuple(CardField(f"field {n}" * 40, "v" * 2000, inline=True) for n in range(40)),
         footer="f" * 3000,
-        actions=tuple(Action(f"quiz:answer:item:1:{n}", f"choice {n}" * 20) for n in range(30)),
+        actions=tuple(
+            Action(AnswerChoice(owner=2**63 - 1, run=10**9, step=9, choice=n % 25 + 1), "x" * 99)
+            for n in range(30)
+        ),
         tone=Tone.WARNING,
     )
     for count in (1, 2):
@@ -49,7 +65,7 @@ async def test_a_plain_card_is_rendered_as_it_is() -> None:
         fields=(CardField("XP", "5", inline=True),),
         footer="+5 XP",
         images=(Image("plot-1.png", b"\x89PNG..."),),
-        actions=(Action("quiz:next:numpy", "Next question", Style.PRIMARY),),
+        actions=(Action(StartQuiz(topic="numpy", count=3), "Another quiz", Style.PRIMARY),),
         tone=Tone.SUCCESS,
         ephemeral=True,
     )
@@ -62,7 +78,7 @@ async def test_a_plain_card_is_rendered_as_it_is() -> None:
     assert rendered.ephemeral
     assert rendered.view is not None and rendered.view.is_finished()  # never stored per message
     [button] = rendered.view.children
-    assert button.custom_id == "quiz:next:numpy"  # type: ignore[attr-defined]
+    assert intent_of(button.custom_id) == StartQuiz(topic="numpy", count=3)  # type: ignore[attr-defined]
     assert rendered.send_kwargs()["allowed_mentions"].to_dict()["parse"] == []
 
 
@@ -72,3 +88,41 @@ def test_fit_closes_a_code_block_it_cuts() -> None:
     assert len(cut) <= 500 and cut.endswith(CUT_NOTE)
     assert cut.count("```") % 2 == 0
     assert fit("short", 500) == "short"
+
+
+@pytest.mark.parametrize(
+    "intent",
+    [
+        AnswerChoice(owner=2**63 - 1, run=2**31, step=9, choice=25),
+        OpenAnswer(owner=1, run=2, step=0),
+        StartQuiz(lesson="x" * 64, count=10),
+        StartQuiz(topic="linear-algebra", count=1),
+        StartReview(),
+        MarkDone(lesson="derivatives-and-gradient-descent"),
+        DailyChoice(day=date(2026, 11, 23), choice=4),
+    ],
+)
+def test_every_intent_survives_its_custom_id(intent: Intent) -> None:
+    encoded = custom_id(intent)
+    assert len(encoded) <= 100 and intent_of(encoded) == intent
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "quiz:a:1:2:3:99",  # a 99th choice
+        "quiz:a:-1:2:3:1",  # a negative owner
+        "quiz:a:x:2:3:1",
+        "daily:a:2026-13-45:1",
+        "lesson:done:",
+        "quiz:new:a:b:0",
+        "nobody:knows:this",
+    ],
+)
+def test_a_forged_or_broken_custom_id_decodes_to_nothing(forged: str) -> None:
+    assert intent_of(forged) is None
+
+
+def test_an_intent_that_cannot_fit_a_custom_id_is_refused() -> None:
+    with pytest.raises(ValueError, match="cannot be encoded"):
+        custom_id(MarkDone(lesson="a:b"))

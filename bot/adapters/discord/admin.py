@@ -7,6 +7,8 @@ runs: Manage Server, or the moderator role stored with `/admin setup`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -30,7 +32,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Moderator 
         self.bot = bot
         super().__init__()
 
-    async def interaction_check(self, interaction: discord.Interaction[StudyBot], /) -> bool:
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         """Manage Server, or the configured moderator role; checked on every call."""
         if interaction.permissions.manage_guild:
             return True
@@ -91,11 +93,12 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Moderator 
         card = await services.leaderboard.card(guild_id, period.value if period else "week")
         await interaction.response.defer(ephemeral=True, thinking=True)
         target = channel or await self._leaderboard_channel(interaction, guild_id)
+        where = str(getattr(target, "mention", "that channel"))
         try:
             await target.send(**render(card).send_kwargs())
         except discord.Forbidden:
-            raise UserError(f"I am not allowed to post in {target.mention}.") from None
-        await send_text(interaction, f"Posted the leaderboard in {target.mention}.")
+            raise UserError(f"I am not allowed to post in {where}.") from None
+        await send_text(interaction, f"Posted the leaderboard in {where}.")
 
     async def _leaderboard_channel(
         self, interaction: discord.Interaction[StudyBot], guild_id: int

@@ -28,7 +28,6 @@ from bot.adapters.discord.interact import (
     modal_values,
     reply_error,
 )
-from bot.app import App
 from bot.services import Services
 from bot.settings import Settings
 
@@ -65,7 +64,7 @@ class StudyTree(app_commands.CommandTree["StudyBot"]):
 class StudyBot(commands.Bot):
     def __init__(
         self,
-        app: App,
+        services: Services,
         *,
         sync_on_start: str = "off",
         api_base: str = "",
@@ -86,14 +85,14 @@ class StudyBot(commands.Bot):
             guild_ready_timeout=guild_ready_timeout,
             chunk_guilds_at_startup=False,
         )
-        self.app = app
+        self.services = services
         self.sync_on_start = sync_on_start
         self.api_base = api_base
         self.gateway_url = gateway_url
         self.modal_routes: list[ModalRoute] = []
 
     @classmethod
-    def from_settings(cls, app: App, settings: Settings, **overrides: Any) -> StudyBot:
+    def from_settings(cls, services: Services, settings: Settings, **overrides: Any) -> StudyBot:
         options: dict[str, Any] = {
             "sync_on_start": settings.sync_on_start,
             "api_base": settings.discord_api_base,
@@ -101,11 +100,7 @@ class StudyBot(commands.Bot):
             "guild_ready_timeout": settings.discord_guild_ready_timeout,
             **overrides,
         }
-        return cls(app, **options)
-
-    @property
-    def services(self) -> Services:
-        return self.app.services
+        return cls(services, **options)
 
     async def login(self, token: str) -> None:
         point_at(self.api_base, self.gateway_url)
@@ -128,7 +123,7 @@ class StudyBot(commands.Bot):
     async def on_interaction(self, interaction: discord.Interaction[StudyBot]) -> None:
         if interaction.type is not discord.InteractionType.modal_submit:
             return  # commands go through the tree, buttons through their DynamicItems
-        data: dict[str, Any] = dict(interaction.data or {})  # type: ignore[arg-type]
+        data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
         for route in self.modal_routes:
             match = route.pattern.fullmatch(custom_id)

@@ -1,8 +1,8 @@
 """What every feature does with an interaction: who is asking, answer with Cards, fail politely.
 
-Also the two pieces of state-in-the-id routing that discord.py leaves to us: buttons are
-`DynamicItem`s (the library routes them by custom_id regex), and modals are routed here by their
-custom_id too, so a modal opened before a restart still submits after it.
+Buttons are `IntentButton`s (ids.py: one class per intent builds and parses its custom_id);
+modals are routed by their custom_id too, so a modal opened before a restart still submits
+after it.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
-from discord.ui import DynamicItem, Item
 
 from bot.adapters.discord.render import CONTENT_MAX, render
 from bot.cards import Card, UserError
-from bot.storage.store import MemberRef
+from bot.domain.values import MemberRef
 
 if TYPE_CHECKING:
     from bot.adapters.discord.bot import StudyBot
@@ -120,7 +119,7 @@ async def reply_error(interaction: discord.Interaction[Any], error: BaseExceptio
 def _describe(interaction: discord.Interaction[Any]) -> str:
     if interaction.command is not None:
         return f"/{interaction.command.qualified_name}"
-    data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+    data: Mapping[str, Any] = interaction.data or {}
     return str(data.get("custom_id", interaction.type.name))
 
 
@@ -131,33 +130,6 @@ async def guarded(interaction: discord.Interaction[Any], work: Awaitable[None]) 
         await work
     except Exception as error:
         await reply_error(interaction, error)
-
-
-# -- buttons and modals routed by custom_id -----------------------------------------------------
-
-
-class RoutedButton(DynamicItem[discord.ui.Button[Any]], template=r"(?!)"):
-    """A button found by its custom_id (a subclass's `template`) and answered by `handle`.
-
-    discord.py builds one for every click whose custom_id matches, from the message the button
-    is on, so the button works on any message the bot ever sent, across restarts.
-    """
-
-    def __init__(self, item: discord.ui.Button[Any], match: re.Match[str]) -> None:
-        super().__init__(item)
-        self.match = match
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: Item[Any], match: re.Match[str], /
-    ) -> RoutedButton:
-        return cls(cast("discord.ui.Button[Any]", item), match)
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await guarded(interaction, self.handle(interaction, self.match))
-
-    async def handle(self, interaction: discord.Interaction[Any], match: re.Match[str]) -> None:
-        raise NotImplementedError
 
 
 # -- modals routed by custom_id ------------------------------------------------------------------

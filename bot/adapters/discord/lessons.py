@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import discord
@@ -10,12 +9,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord.bot import StudyBot
-from bot.adapters.discord.interact import RoutedButton, member_ref, send_cards, services_of
-from bot.adapters.discord.quizzes import QuizRun, start_run
+from bot.adapters.discord.ids import IntentButton
+from bot.adapters.discord.interact import member_ref, send_cards, services_of
+from bot.intents import MarkDone
 
 CHOICES_MAX = 25
 CHOICE_NAME_MAX = 100
-LESSON_QUIZ_MAX = 5
 
 
 class Lessons(commands.Cog):
@@ -52,20 +51,16 @@ class Lessons(commands.Cog):
         return choices[:CHOICES_MAX]
 
 
-class MarkDone(RoutedButton, template=r"lesson:done:(?P<lesson>[^:]+)"):
-    async def handle(self, interaction: discord.Interaction[Any], match: re.Match[str]) -> None:
-        services = services_of(interaction)
-        card = await services.lessons.mark_done(member_ref(interaction), match["lesson"])
+class MarkDoneButton(IntentButton, intent=MarkDone, prefix="lesson:done", fields=("lesson",)):
+    """Marks the lesson done for whoever presses it (a lesson post is for everyone)."""
+
+    async def handle(self, interaction: discord.Interaction[Any], intent: MarkDone) -> None:
+        card = await services_of(interaction).lessons.mark_done(
+            member_ref(interaction), intent.lesson
+        )
         await send_cards(interaction, card)
-
-
-class QuizMe(RoutedButton, template=r"lesson:quiz:(?P<lesson>[^:]+)"):
-    async def handle(self, interaction: discord.Interaction[Any], match: re.Match[str]) -> None:
-        lesson = services_of(interaction).lessons.find(match["lesson"])
-        count = max(1, min(LESSON_QUIZ_MAX, len(lesson.quiz)))
-        await start_run(interaction, QuizRun(kind="l", ref=lesson.id, index=1, count=count))
 
 
 async def setup(bot: StudyBot) -> None:
     await bot.add_cog(Lessons(bot))
-    bot.add_dynamic_items(MarkDone, QuizMe)
+    bot.add_dynamic_items(MarkDoneButton)

@@ -28,7 +28,6 @@ CONTENT_MAX = 2000
 BUTTONS_PER_ROW = 5
 ROWS_MAX = 5
 LABEL_MAX = 80
-CUSTOM_ID_MAX = 100
 FILES_MAX = 10
 
 CUT_NOTE = "\n*… cut to fit Discord's limits*"
@@ -120,17 +119,18 @@ def embed_for(card: Card, budget: int = EMBED_TOTAL_MAX) -> discord.Embed:
 
 def buttons(actions: Sequence[Action]) -> discord.ui.View | None:
     """Buttons, five to a row, at most 25. The view is never listened to: every custom_id
-    matches a `DynamicItem` template, so clicks are routed by id, also after a restart."""
+    is built by its intent's `IntentButton`, whose template routes the click, after a restart
+    too."""
+    from bot.adapters.discord.ids import custom_id  # ids.py renders through interact.py
+
     if not actions:
         return None
     view = discord.ui.View(timeout=None)
     for index, action in enumerate(actions[: BUTTONS_PER_ROW * ROWS_MAX]):
-        if len(action.id) > CUSTOM_ID_MAX:
-            raise ValueError(f"button id longer than {CUSTOM_ID_MAX}: {action.id!r}")
         view.add_item(
             discord.ui.Button(
                 label=_plain(action.label, LABEL_MAX),
-                custom_id=action.id,
+                custom_id=custom_id(action.intent),
                 style=STYLES[action.style],
                 row=index // BUTTONS_PER_ROW,
             )
