@@ -1,4 +1,5 @@
-"""Cards as Rich renderables, the console's counterpart of the Discord embed renderer."""
+"""Cards as Rich renderables, the console's counterpart of the Discord renderer, and the one
+place that turns a Card's intents into the commands a console member types."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.cards import Card, Tone
+from bot.intents import Intent, MarkDone, StartQuiz, StartReview
 
 _BORDER = {Tone.INFO: "cyan", Tone.SUCCESS: "green", Tone.WARNING: "yellow", Tone.ERROR: "red"}
 
@@ -16,8 +18,9 @@ _BORDER = {Tone.INFO: "cyan", Tone.SUCCESS: "green", Tone.WARNING: "yellow", Ton
 def _line_breaks_kept(text: str) -> str:
     """Card text is Markdown as Discord reads it: a single newline is a line break.
 
-    CommonMark (and so Rich) would join such lines into one paragraph, so mark them as hard
-    breaks, leaving fenced code alone.
+    CommonMark (and so Rich) would join such lines into one paragraph, so end them with two
+    spaces, its invisible hard break (a backslash would show in list items), leaving fenced
+    code, headings and tables alone.
     """
     out: list[str] = []
     in_fence = False
@@ -26,8 +29,9 @@ def _line_breaks_kept(text: str) -> str:
         if line.lstrip().startswith("```"):
             in_fence = not in_fence
         following = lines[index + 1] if index + 1 < len(lines) else ""
-        if not in_fence and line.strip() and following.strip():
-            line += "\\" if not line.lstrip().startswith(("```", "#", "|")) else ""
+        plain = not line.lstrip().startswith(("```", "#", "|"))
+        if not in_fence and plain and line.strip() and following.strip():
+            line = line.rstrip() + "  "
         out.append(line)
     return "\n".join(out)
 
@@ -64,17 +68,19 @@ def render_card(card: Card) -> RenderableType:
     )
 
 
-def _console_command(action_id: str) -> str | None:
-    """What to type in the console for a button a Discord member would press."""
-    kind, _, rest = action_id.partition(":")
-    verb, _, target = rest.partition(":")
-    if kind == "lesson" and verb == "done":
-        return f"/done {target}"
-    if kind == "lesson" and verb == "quiz":
-        return f"/quiz {target}"
-    if kind == "quiz" and verb == "next":
-        return f"/quiz {target}"
-    return None  # answer buttons: the footer already says to type the answer
+def command_for(intent: Intent) -> str | None:
+    """What to type in the console for a button a Discord member would press; None for
+    answer buttons (the question says to type the answer)."""
+    if isinstance(intent, MarkDone):
+        return f"/done {intent.lesson}"
+    if isinstance(intent, StartQuiz):
+        target = intent.lesson or intent.topic
+        if not target:
+            return "/quiz"  # what the member studied; `/quiz` takes a count only after a target
+        return f"/quiz {target} {intent.count}"
+    if isinstance(intent, StartReview):
+        return "/review"
+    return None
 
 
 def print_card(console: Console, card: Card) -> None:
@@ -82,7 +88,7 @@ def print_card(console: Console, card: Card) -> None:
     hints = [
         f"{action.label}: {command}"
         for action in card.actions
-        if (command := _console_command(action.id)) is not None
+        if (command := command_for(action.intent)) is not None
     ]
     if hints:
         console.print(Text(" · ".join(hints), style="dim"), soft_wrap=True)

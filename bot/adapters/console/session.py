@@ -1,28 +1,35 @@
 """`studybot console`: a study session in the terminal with the Discord bot's command names.
 
-It reads lines from standard input. At a terminal it shows a prompt; from a pipe it prints
-no decorations and ends at end of input, so sessions can be scripted.
+It reads lines from standard input. At a terminal it has line editing and history, a prompt,
+Ctrl-C to clear the line (or stop a running snippet) and Ctrl-D to quit; from a pipe it prints
+no decorations and ends at end of input, so sessions can be scripted. Every command is one
+service call, the same one Discord makes; this module only reads lines and prints Cards.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import shlex
+import signal
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import TextIO
+from datetime import date
+from pathlib import Path
+from typing import Protocol, TextIO
 
 from rich.console import Console
 from rich.markup import escape
 
 from bot.adapters.console.render import print_card
 from bot.cards import Card, UserError
+from bot.domain.values import MemberRef
 from bot.services import Services
-from bot.storage.store import MemberRef
+from bot.services.quizzes import Pending, Step
 
 log = logging.getLogger(__name__)
 
@@ -32,25 +39,72 @@ HELP = """\
 - `/roadmap` — the tracks, your progress and what comes next
 - `/lesson [id or number]` — your next lesson, or a named one
 - `/done [id]` — mark the lesson you are on (or a named one) done
-- `/quiz [topic or lesson]` — one question; then type your answer (or a choice's number)
+- `/quiz [topic, lesson or number] [count]` — a few questions; type each answer
+  (or a choice's number)
+- `/review` — the questions you missed that are due again
+- `/daily` — today's challenge for the server; type your answer
 - `/topics` — the quiz topics
-- `/streak` — your streak and XP
+- `/streak`, `/profile` — your streak, XP, lessons and accuracy
 - `/leaderboard [week|month|all]` — this server's leaderboard
 - `/timezone ZONE` — the IANA zone your days are counted in
-- `/run CODE` — run a Python snippet (numpy, pandas, scikit-learn, matplotlib); `/run` alone
-  reads lines until `/end`; plots are saved to files
+- `/run CODE` — run a Python snippet (numpy, pandas, scikit-learn, matplotlib, seaborn);
+  `/run` alone collects lines until `/end`; plots are saved to files; `/again` runs it again
 - `/help`, `/quit`
 """
+BARE_COMMANDS = {"quit", "exit", "help"}
+RUN_END = "/end"
+
+
+class LineSource(Protocol):
+    async def read(self, prompt: str) -> str | None:
+        """The next line (without its newline), `""` after Ctrl-C, or None at end of input."""
+        ...
+
+
+class PipeLines:
+    """Lines from a pipe or file: no prompt, no editing."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    async def read(self, prompt: str) -> str | None:
+        line = await asyncio.get_running_loop().run_in_executor(None, self.stream.readline)
+        return line.rstrip("\n") if line else None
+
+
+class TerminalLines:
+    """A terminal: prompt_toolkit gives line editing, history across sessions, Ctrl-C to clear
+    the line and Ctrl-D to leave."""
+
+    def __init__(self, history: Path) -> None:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+        try:
+            history.parent.mkdir(parents=True, exist_ok=True)
+            stored: FileHistory | InMemoryHistory = FileHistory(str(history))
+        except OSError:
+            stored = InMemoryHistory()
+        self.session: PromptSession[str] = PromptSession(history=stored)
+
+    async def read(self, prompt: str) -> str | None:
+        try:
+            # Ctrl-C at the prompt is a key here (raw mode); leave SIGINT to the session.
+            return await self.session.prompt_async(prompt, handle_sigint=False)
+        except KeyboardInterrupt:
+            return ""
+        except EOFError:
+            return None
+
+
+Handler = Callable[[list[str], str], Awaitable[Card | Step | None]]
 
 
 @dataclass
-class Pending:
-    item_id: str
-    seed: int
-    topic: str
+class Collecting:
+    """A multi-line `/run` being typed."""
 
-
-Handler = Callable[[list[str], str], Awaitable[Card | None]]  # words, and the text as typed
+    lines: list[str]
 
 
 class ConsoleSession:
@@ -59,20 +113,29 @@ class ConsoleSession:
         self.who = who
         self.out = out
         self.interactive = interactive
-        self.pending: Pending | None = None
+        self.pending: Pending | None = None  # a quiz or review question waiting for its answer
+        self.daily: date | None = None  # the daily challenge waiting for its answer
+        self.collecting: Collecting | None = None
+        self.last_code: str | None = None
+        self.running: asyncio.Task[Card] | None = None
         self.handlers: dict[str, Handler] = {
             "help": self._help,
             "roadmap": self._roadmap,
             "lesson": self._lesson,
             "done": self._done,
             "quiz": self._quiz,
+            "review": self._review,
+            "daily": self._daily,
             "topics": self._topics,
             "streak": self._streak,
+            "profile": self._profile,
             "leaderboard": self._leaderboard,
             "timezone": self._timezone,
             "run": self._run,
+            "again": self._again,
         }
-        self.code_lines: list[str] | None = None  # collecting a multi-line /run
+
+    # -- commands ------------------------------------------------------------------------
 
     async def _help(self, args: list[str], raw: str) -> Card:
         return Card(title="Studybot", body=HELP)
@@ -86,15 +149,29 @@ class ConsoleSession:
     async def _done(self, args: list[str], raw: str) -> Card:
         return await self.services.lessons.mark_done(self.who, args[0] if args else None)
 
-    async def _quiz(self, args: list[str], raw: str) -> Card:
-        """`/quiz TOPIC` or `/quiz LESSON` (the lesson's own questions)."""
+    async def _quiz(self, args: list[str], raw: str) -> Step:
+        """`/quiz [TOPIC | LESSON | LESSON-NUMBER] [COUNT]`."""
         target = args[0] if args else None
-        if target and target in self.services.ctx.curriculum.lessons:
-            asked = await self.services.quizzes.ask(self.who, lesson_id=target)
-        else:
-            asked = await self.services.quizzes.ask(self.who, topic=target)
-        self.pending = Pending(asked.item_id, asked.seed, asked.question.topic)
-        return asked.card
+        count = 5
+        if len(args) > 1:
+            if not args[1].isdigit():
+                raise UserError("The count is a number of questions, e.g. `/quiz numpy 3`.")
+            count = int(args[1])
+        if not target:
+            return await self.services.quizzes.start(self.who, count=count)
+        lessons = self.services.ctx.curriculum.lessons
+        if target in lessons or target.isdigit():
+            lesson = self.services.lessons.find(target)
+            return await self.services.quizzes.start(self.who, lesson_id=lesson.id, count=count)
+        return await self.services.quizzes.start(self.who, topic=target, count=count)
+
+    async def _review(self, args: list[str], raw: str) -> Step:
+        return await self.services.reviews.start(self.who)
+
+    async def _daily(self, args: list[str], raw: str) -> Card:
+        card = await self.services.challenges.card(self.who)
+        self.daily = await self.services.challenges.guild_today(self.who.guild_id)
+        return card
 
     async def _topics(self, args: list[str], raw: str) -> Card:
         topics = self.services.ctx.curriculum.topics
@@ -103,6 +180,9 @@ class ConsoleSession:
 
     async def _streak(self, args: list[str], raw: str) -> Card:
         return await self.services.progress.streak_card(self.who)
+
+    async def _profile(self, args: list[str], raw: str) -> Card:
+        return await self.services.progress.profile_card(self.who)
 
     async def _leaderboard(self, args: list[str], raw: str) -> Card:
         return await self.services.leaderboard.card(self.who.guild_id, args[0] if args else "week")
@@ -114,11 +194,108 @@ class ConsoleSession:
 
     async def _run(self, args: list[str], raw: str) -> Card | None:
         if not args:
-            self.code_lines = []
+            self.collecting = Collecting([])
             if self.interactive:
-                self.out.print("Type your code; end it with a line /end.")
+                self.out.print(
+                    f"[dim]Collecting code: type it line by line, then {RUN_END} on its own "
+                    "line (Ctrl-D works too).[/dim]"
+                )
             return None
-        return await self.services.runs.run(self.who, raw)
+        return await self._run_code(raw)
+
+    async def _again(self, args: list[str], raw: str) -> Card:
+        if self.last_code is None:
+            raise UserError("There is no snippet to run again yet; use /run first.")
+        return await self._run_code(self.last_code)
+
+    async def _run_code(self, code: str) -> Card:
+        """Run a snippet; it is kept, so a refused or stopped one can be sent again."""
+        self.last_code = code
+        self.running = asyncio.create_task(self.services.runs.run(self.who, code))
+        try:
+            return await self.running
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the session itself is being stopped
+            raise UserError("Stopped. Type /again to run it again.") from None
+        except UserError as error:
+            if not code.strip():
+                raise
+            raise UserError(f"{error} Your snippet is kept: type /again to send it.") from None
+        finally:
+            self.running = None
+
+    # -- answers -------------------------------------------------------------------------
+
+    async def _answer(self, text: str) -> Card | Step:
+        if self.pending is not None:
+            pending = self.pending
+            return await self.services.quizzes.answer(self.who, pending.run, pending.step, text)
+        if self.daily is not None:
+            day = self.daily
+            card = await self.services.challenges.answer(self.who, day, text)
+            self.daily = None
+            return card
+        raise UserError("There is no open question. Type /quiz for one, or /help.")
+
+    # -- the loop ------------------------------------------------------------------------
+
+    async def handle(self, line: str) -> bool:
+        """Run one line; False means the session should end."""
+        if self.collecting is not None:
+            if line.strip() != RUN_END:
+                self.collecting.lines.append(line.rstrip("\n"))
+                return True
+            code, self.collecting = "\n".join(self.collecting.lines), None
+            return await self._show(self._run_code(code), "/run")
+        line = line.strip()
+        if not line:
+            return True
+        if line.startswith("/") or line.lower() in BARE_COMMANDS:
+            return await self._command(line.removeprefix("/"))
+        return await self._show(self._answer(line), line)
+
+    async def _command(self, line: str) -> bool:
+        raw = line.split(maxsplit=1)[1] if " " in line else ""
+        try:
+            words = shlex.split(line)
+        except ValueError:
+            words = line.split()
+        name, args = (words[0].lower(), words[1:]) if words else ("", [])
+        if name in ("quit", "exit"):
+            return False
+        handler = self.handlers.get(name)
+        if handler is None:
+            self._say(f"Unknown command `/{name}`. Type /help for the commands.")
+            return True
+        return await self._show(handler(args, raw), f"/{line}")
+
+    def _say(self, message: str) -> None:
+        self.out.print(f"[yellow]{escape(message)}[/yellow]", highlight=False)
+
+    async def _show(self, pending: Awaitable[Card | Step | None], line: str) -> bool:
+        """Await a reply and print it; a UserError is one line, anything else goes to the log."""
+        try:
+            reply = await pending
+        except UserError as error:
+            self._say(str(error))
+            return True
+        except Exception:
+            log.exception("console command failed: %s", line)
+            self.out.print("[red]Something went wrong; the details are in the log.[/red]")
+            return True
+        if isinstance(reply, Step):
+            self.pending = reply.pending
+            if reply.pending is not None:
+                self.daily = None
+            cards: tuple[Card, ...] = reply.cards
+        else:
+            cards = (reply,) if reply is not None else ()
+        for card in cards:
+            print_card(self.out, card)
+            self._save_images(card)
+        return True
 
     def _save_images(self, card: Card) -> None:
         for image in card.images:
@@ -127,82 +304,48 @@ class ConsoleSession:
                 file.write(image.data)
             self.out.print(f"saved {image.name}: {name}", highlight=False, soft_wrap=True)
 
-    async def _answer(self, text: str) -> Card:
-        pending = self.pending
-        if pending is None:
-            raise UserError("There is no open question. Type /quiz for one, or /help.")
-        card = await self.services.quizzes.answer(self.who, pending.item_id, pending.seed, text)
-        self.pending = None
-        return card
+    def _prompt(self) -> str:
+        if not self.interactive:
+            return ""
+        return "...  " if self.collecting is not None else "studybot> "
 
-    async def handle(self, line: str) -> bool:
-        """Run one line; False means the session should end."""
-        if self.code_lines is not None:
-            if line.strip() != "/end":
-                self.code_lines.append(line.rstrip("\n"))
-                return True
-            code, self.code_lines = "\n".join(self.code_lines), None
-            return await self._show(self.services.runs.run(self.who, code), "/run")
-        line = line.strip()
-        if not line:
-            return True
-        if line.startswith("/"):
-            return await self._command(line)
-        return await self._show(self._answer(line), line)
-
-    async def _command(self, line: str) -> bool:
-        raw = line[1:].split(maxsplit=1)[1] if " " in line else ""
-        try:
-            words = shlex.split(line[1:])
-        except ValueError:
-            words = line[1:].split()
-        name, args = (words[0].lower(), words[1:]) if words else ("", [])
-        if name in ("quit", "exit"):
-            return False
-        handler = self.handlers.get(name)
-        if handler is None:
-            self._say(f"Unknown command `/{name}`. Type /help for the commands.")
-            return True
-        return await self._show(handler(args, raw), line)
-
-    def _say(self, message: str) -> None:
-        self.out.print(f"[yellow]{escape(message)}[/yellow]", highlight=False)
-
-    async def _show(self, pending: Awaitable[Card | None], line: str) -> bool:
-        """Await a reply and print it; a UserError is one line, anything else goes to the log."""
-        try:
-            card = await pending
-        except UserError as error:
-            self._say(str(error))
-            return True
-        except Exception:
-            log.exception("console command failed: %s", line)
-            self.out.print("[red]Something went wrong; the details are in the log.[/red]")
-            return True
-        if card is not None:
-            print_card(self.out, card)
-            self._save_images(card)
-        return True
-
-    async def run(self, stdin: TextIO) -> None:
+    @contextlib.contextmanager
+    def _ctrl_c_stops_runs(self) -> Iterator[None]:
+        """At a terminal, Ctrl-C stops a running snippet and never the session: outside the
+        prompt it arrives as SIGINT (handled here); at the prompt, in raw mode, it is a key
+        that clears the line."""
+        if not self.interactive or sys.platform == "win32":
+            yield
+            return
         loop = asyncio.get_running_loop()
+
+        def interrupt() -> None:
+            if self.running is not None:
+                self.running.cancel()
+
+        loop.add_signal_handler(signal.SIGINT, interrupt)
+        try:
+            yield
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+
+    async def run(self, lines: LineSource) -> None:
         if self.interactive:
             self.out.print(
                 f"Studybot console — {self.who.display_name} in server {self.who.guild_id}. "
-                "Type /help for commands, /quit to leave."
+                "Type /help for commands, /quit (or Ctrl-D) to leave."
             )
-        while True:
-            if self.interactive:
-                self.out.print("[bold cyan]studybot>[/bold cyan] ", end="")
-            line = await loop.run_in_executor(None, stdin.readline)
-            if not line:  # end of input; a /run still collecting its code runs first
-                if self.code_lines is not None:
-                    await self.handle("/end")
-                if self.interactive:
-                    self.out.print()
-                return
-            if not await self.handle(line):
-                return
+        with self._ctrl_c_stops_runs():
+            while True:
+                line = await lines.read(self._prompt())
+                if line is None:  # end of input; a /run still collecting its code runs first
+                    if self.collecting is not None:
+                        await self.handle(RUN_END)
+                    if self.interactive:
+                        self.out.print()
+                    return
+                if not await self.handle(line):
+                    return
 
 
 def is_interactive(stream: TextIO = sys.stdin) -> bool:
