@@ -15,7 +15,7 @@ from bot.services import Services
 from bot.services.context import Context
 from bot.settings import Settings
 from bot.storage import migrate
-from bot.storage.db import Database, DatabaseUnavailable
+from bot.storage.db import Database
 from bot.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -54,16 +54,14 @@ def prepare_database(db: Database) -> None:
         if migrate.ensure_schema(url):
             log.info("database %s migrated to %s", db.display_url, migrate.current(url))
         return
-    if migrate.current(url) != migrate.head():
-        raise DatabaseUnavailable(
-            f"{db.display_url} is not at the latest schema; run `studybot db upgrade`"
-        )
+    migrate.require_head(url)
 
 
 def build_app(
     settings: Settings, clock: Clock | None = None, rng: random.Random | None = None
 ) -> App:
-    """Raises ContentError or DatabaseUnavailable with messages meant for the user."""
+    """Raises ContentError, DatabaseUnavailable or MigrationError, each with a message
+    meant for whoever started the program."""
     curriculum = load_curriculum(settings.content_dir, settings.quizzes_dir)
     db = Database(settings.database_url)
     try:

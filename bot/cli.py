@@ -45,9 +45,19 @@ def _settings(**overrides: object) -> Settings:
         fail(f"studybot: {error}", 2)
 
 
+def _data_folder(settings: Settings) -> Path:
+    """Where the console keeps its log and history: beside an SQLite file, else ./data."""
+    from bot.storage.urls import is_sqlite, normalise_url
+
+    url = normalise_url(settings.database_url)
+    if is_sqlite(url) and url.database and url.database != ":memory:":
+        return Path(url.database).expanduser().resolve().parent
+    return ROOT / "data"
+
+
 def _log_to_file(settings: Settings) -> Path:
     """Interactive tools keep tracebacks out of the terminal and in a file beside the data."""
-    path = ROOT / "data" / "studybot.log"
+    path = _data_folder(settings) / "studybot.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
         filename=path,
@@ -59,16 +69,18 @@ def _log_to_file(settings: Settings) -> Path:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Known failures become the one-line messages they carry; anything else goes to the log."""
+    """Expected start-up failures become the one-line messages they carry, exit code 2;
+    anything else is a bug and keeps its traceback (in the log for interactive tools)."""
     from bot.curriculum.model import ContentError
     from bot.storage.db import DatabaseUnavailable
+    from bot.storage.migrate import MigrationError
 
     try:
         yield
     except ContentError as error:
-        fail(f"studybot: the content has problems:\n{error}")
-    except DatabaseUnavailable as error:
-        fail(f"studybot: {error}")
+        fail(f"studybot: the content has problems:\n{error}", 2)
+    except (DatabaseUnavailable, MigrationError) as error:
+        fail(f"studybot: {error}", 2)
 
 
 def _user_id(name: str) -> int:
@@ -96,34 +108,45 @@ def console(
     """A study session in the terminal, on the same services and data as the Discord bot."""
     from rich.console import Console
 
-    from bot.adapters.console.session import ConsoleSession, is_interactive
+    from bot.adapters.console.session import (
+        ConsoleSession,
+        LineSource,
+        PipeLines,
+        TerminalLines,
+        is_interactive,
+    )
     from bot.app import build_app
     from bot.cards import UserError
-    from bot.storage.store import MemberRef
+    from bot.domain.values import MemberRef
 
     settings = _settings()
-    _log_to_file(settings)
+    log_file = _log_to_file(settings)
     name = user or os.environ.get("USER") or "student"
     who = MemberRef(guild_id=guild, user_id=_user_id(name), display_name=name)
     with user_errors():
         studybot = build_app(settings)
     interactive = is_interactive(sys.stdin)
     out = Console(highlight=False, width=None if interactive else 100)
+    lines: LineSource = (
+        TerminalLines(log_file.parent / "console-history") if interactive else PipeLines(sys.stdin)
+    )
 
-    async def session() -> None:
-        chat = ConsoleSession(studybot.services, who, out, interactive)
-        zone = timezone or _local_zone()
+    async def session() -> int:
         try:
-            await studybot.services.progress.set_timezone(who, zone)
+            # Only --timezone (or a member's first session) sets the zone: /timezone stays.
+            await studybot.services.progress.settle_zone(who, timezone or None, _local_zone())
         except UserError as error:
-            if timezone:
-                fail(f"studybot: {error}", 2)
+            typer.echo(f"studybot: {error}", err=True)
+            return 2
         try:
-            await chat.run(sys.stdin)
+            await ConsoleSession(studybot.services, who, out, interactive).run(lines)
         finally:
             await studybot.aclose()
+        return 0
 
-    asyncio.run(session())
+    code = asyncio.run(session())
+    if code:
+        raise typer.Exit(code)
 
 
 def _log_to_stderr(settings: Settings) -> None:
@@ -154,7 +177,7 @@ def run() -> None:
         studybot = build_app(settings)
 
     async def serve() -> None:
-        bot = StudyBot.from_settings(studybot, settings)
+        bot = StudyBot.from_settings(studybot.services, settings)
         # `docker stop` and systemd send SIGTERM: close the gateway and the runner cleanly.
         stopping: set[asyncio.Task[None]] = set()
         asyncio.get_running_loop().add_signal_handler(
@@ -172,7 +195,7 @@ def run() -> None:
     except KeyboardInterrupt:
         log.info("stopped")
     except DiscordUnavailable as error:
-        fail(f"studybot: {error}")
+        fail(f"studybot: {error}", 2)
 
 
 @app.command()
@@ -197,7 +220,7 @@ def sync(
     target = f"guild:{guild}" if guild else "global"
 
     async def register() -> tuple[int, list[str]]:
-        bot = StudyBot.from_settings(studybot, settings, sync_on_start="off")
+        bot = StudyBot.from_settings(studybot.services, settings, sync_on_start="off")
         try:
             async with bot:
                 await bot.login(settings.discord_token)  # runs setup_hook: the tree is built
@@ -210,7 +233,7 @@ def sync(
         with discord_failures():
             count, lines = asyncio.run(register())
     except DiscordUnavailable as error:
-        fail(f"studybot: {error}")
+        fail(f"studybot: {error}", 2)
     where = f"in server {guild}" if guild else "globally (Discord may take a while to show them)"
     typer.echo(f"synced {count} commands {where}:")
     for line in lines:
@@ -219,14 +242,15 @@ def sync(
 
 def _database_command(action: Callable[[str], None]) -> None:
     from bot.storage.db import DatabaseUnavailable
+    from bot.storage.migrate import MigrationError
     from bot.storage.urls import normalise_url
 
     settings = _settings()
     url = normalise_url(settings.database_url).render_as_string(hide_password=False)
     try:
         action(url)
-    except DatabaseUnavailable as error:
-        fail(f"studybot: {error}")
+    except (DatabaseUnavailable, MigrationError) as error:
+        fail(f"studybot: {error}", 2)
 
 
 @db_app.command("upgrade")
@@ -249,6 +273,28 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="e.g. base or 0001
     def action(url: str) -> None:
         migrate.downgrade(url, revision)
         typer.echo(f"at revision {migrate.current(url) or 'base'}")
+
+    _database_command(action)
+
+
+@db_app.command("rebuild-stats")
+def db_rebuild_stats(
+    guild: Annotated[int | None, typer.Option(help="Only this server.")] = None,
+) -> None:
+    """Recompute members' XP totals and streaks from the stored facts."""
+    from bot.storage.db import Database
+    from bot.storage.store import Store
+
+    def action(url: str) -> None:
+        from bot.app import prepare_database
+
+        database = Database(url)
+        try:
+            prepare_database(database)
+            count = asyncio.run(Store(database).rebuild_stats(guild))
+        finally:
+            database.close()
+        typer.echo(f"rebuilt the XP totals and streaks of {count} members")
 
     _database_command(action)
 

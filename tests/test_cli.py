@@ -56,7 +56,7 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
         stdin="/help\n",
         env={"STUDYBOT_DATABASE_URL": "postgresql://studybot:hunter2@127.0.0.1:1/studybot"},
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "postgresql+psycopg://studybot:***@127.0.0.1:1/studybot" in lines[0]
     assert "hunter2" not in result.stderr
@@ -83,7 +83,7 @@ def test_console_refuses_broken_content_with_path_and_line(tmp_path: Path) -> No
         "STUDYBOT_DATABASE_URL": f"sqlite:///{tmp_path}/d.db",
     }
     result = studybot("console", stdin="/help\n", env=env)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert f"{broken}:" in result.stderr and "difficulty" in result.stderr
     assert "Traceback" not in result.stderr
     check = studybot("content", "check", "--quizzes", str(quizzes))
@@ -107,8 +107,8 @@ def test_run_without_a_token_explains_and_exits_2() -> None:
 def test_db_commands_on_a_fresh_file(tmp_path: Path) -> None:
     env = {"STUDYBOT_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
     assert studybot("db", "current", env=env).stdout.strip() == "base (empty)"
-    assert studybot("db", "upgrade", env=env).stdout.strip() == "at revision 0001"
-    assert studybot("db", "current", env=env).stdout.strip() == "0001"
+    assert studybot("db", "upgrade", env=env).stdout.strip() == "at revision 0002"
+    assert studybot("db", "current", env=env).stdout.strip() == "0002"
     assert studybot("db", "downgrade", "base", env=env).stdout.strip() == "at revision base"
 
 
@@ -118,6 +118,8 @@ def test_console_runs_snippets_in_the_real_runner(tmp_path: Path) -> None:
         "/run\nimport matplotlib.pyplot as plt\n"
         "plt.plot([1, 2, 3], [1, 4, 9])\nprint('drawn')\n/end\n"
         "/run import sys; sys.exit(3)\n"
+        "/run print(np.zeros(2))\n"
+        "/again\n"  # the same snippet sent again: the same hint again
         "/run\n"  # code that never got its /end: end of input runs what was typed
     )
     result = studybot(
@@ -131,6 +133,7 @@ def test_console_runs_snippets_in_the_real_runner(tmp_path: Path) -> None:
     out = result.stdout
     assert "1 | 42" in out and "1 | drawn" in out
     assert "Your snippet exited with code 3" in out
+    assert out.count("add import numpy as np at the top") == 2
     assert "There is no code to run." in out
     saved = [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("saved ")]
     assert len(saved) == 1
