@@ -28,6 +28,7 @@ run: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 bench: venv
 	@$(if $(BENCHES),,echo "no benchmarks in bench/ yet")

@@ -649,7 +649,7 @@ def _static_item(
     data = record.data
     kind_text = data.get("kind")
     known = isinstance(kind_text, str) and kind_text in {k.value for k in Kind}
-    kind = Kind(kind_text) if known else None
+    kind = Kind(str(kind_text)) if known else None
     if kind is None:
         record.report("kind", f"'kind' must be one of {_KIND_NAMES}, got {_describe(kind_text)}")
     foreign = {
@@ -748,8 +748,7 @@ def _text_answer(record: _Record) -> str | tuple[str, ...] | None:
     if "answer" not in record.data:
         return None
     if _is_text(value):
-        text: str = value
-        return text
+        return str(value)
     expected = "a string or a list of strings (quote numbers)"
     record.report("answer", f"'answer' must be {expected}, got {_describe(value)}")
     return None
@@ -976,17 +975,21 @@ def _check_lessons(
     for track in tracks:
         previous: _LessonRef | None = None
         for lesson_id, _ in track.lessons:
-            ref = lessons.get(lesson_id)
-            if ref is None or ref.order is None or listed[lesson_id][0] is not track:
+            found = lessons.get(lesson_id)
+            if found is None or found.order is None or listed[lesson_id][0] is not track:
                 continue
-            if previous is not None and previous.order is not None and ref.order <= previous.order:
+            if (
+                previous is not None
+                and previous.order is not None
+                and found.order <= previous.order
+            ):
                 sink.add(
-                    ref.path,
-                    ref.order_line,
-                    f"order {ref.order} must be above {previous.order} of {previous.id!r}, "
+                    found.path,
+                    found.order_line,
+                    f"order {found.order} must be above {previous.order} of {previous.id!r}, "
                     f"which roadmap.yaml lists before it",
                 )
-            previous = ref
+            previous = found
     edges = {ref.id: [p for p, _ in ref.prerequisites if p in lessons] for ref in lessons.values()}
     for cycle in _cycles(edges):
         first = lessons[cycle[0]]

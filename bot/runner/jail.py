@@ -124,7 +124,7 @@ def clone_into(flags: int) -> int:
     _after_fork_parent()
     if pid < 0:
         raise OSError(error, f"clone: {os.strerror(error)}")
-    return pid
+    return int(pid)
 
 
 def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
@@ -168,7 +168,9 @@ class SlotIdentity:
     etc_passwd: str = field(default="")
 
 
-def read_only_paths(prefixes: Iterable[str], hidden: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+def read_only_paths(
+    prefixes: Iterable[str], hidden: Iterable[str]
+) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
     """The binds for a root with Python in it: /usr, the interpreter and the venv, nothing else.
 
     Returns (binds, symlinks). Merged-/usr hosts have /lib, /bin… as symlinks, which the jail
@@ -293,8 +295,8 @@ def build_root(spec: JailSpec, identity: SlotIdentity) -> None:
     _check(_libc.umount2(b".", MNT_DETACH), "umount the host's root")
     os.chdir("/")
     mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    name = spec.hostname.encode()
-    _check(_libc.sethostname(name, len(name)), "sethostname")
+    hostname = spec.hostname.encode()
+    _check(_libc.sethostname(hostname, len(hostname)), "sethostname")
 
 
 class _CapHeader(ctypes.Structure):

@@ -285,12 +285,12 @@ class Zygote:
             self._flags = jail.namespace_flags(user_namespace=not root)
         else:
             self.warnings.insert(0, UNSAFE_WARNING)
-        if root:
-            self.uid_base = self._claim_uids()
+        uid_base = self._claim_uids() if root else None
+        self.uid_base = uid_base
         for index in range(self._slot_count):
             identity = None
-            if root:
-                uid = self.uid_base + index
+            if uid_base is not None:
+                uid = uid_base + index
                 identity = jail.SlotIdentity(
                     uid, uid, f"runner:x:{uid}:{uid}:runner:/tmp:/usr/sbin/nologin\n"
                 )
@@ -349,7 +349,9 @@ class Zygote:
 
     # ---- a run ----------------------------------------------------------------------------
 
-    async def run(self, code: str, stdin: str = "", timeout_s: float | None = None) -> dict:
+    async def run(
+        self, code: str, stdin: str = "", timeout_s: float | None = None
+    ) -> dict[str, Any]:
         """Runs one snippet and returns the response body of `POST /v1/run`."""
         if self._waiting >= self.queue and self._ready.empty():
             raise Busy("every slot is busy")
@@ -370,7 +372,7 @@ class Zygote:
 
     async def _execute(
         self, slot: _Slot, child: _Child, code: str, stdin: str, run: RunLimits
-    ) -> dict:
+    ) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         cgroup = slot.cgroup
         oom_before = cpu_before = 0
@@ -515,7 +517,12 @@ class Zygote:
                 ready.set_result(seen.decode(errors="replace").strip().removeprefix("E"))
 
         loop.add_reader(child.result_r, on_result)
-        loop.add_reader(child.pidfd, lambda: ready.done() or ready.set_result("it exited"))
+
+        def on_exit() -> None:
+            if not ready.done():
+                ready.set_result("it exited")
+
+        loop.add_reader(child.pidfd, on_exit)
         try:
             error = await asyncio.wait_for(ready, timeout=30)
         except TimeoutError:
@@ -686,7 +693,9 @@ def _close(child: _Child) -> None:
             os.close(fd)
 
 
-def _exit_of(wait_status: int | None, trailer: dict | None) -> tuple[int | None, int | None]:
+def _exit_of(
+    wait_status: int | None, trailer: dict[str, Any] | None
+) -> tuple[int | None, int | None]:
     """(exit code, signal): the parent's own wait when the child ended without a trailer."""
     if wait_status is not None:
         code = os.waitstatus_to_exitcode(wait_status)
@@ -699,9 +708,11 @@ def _exit_of(wait_status: int | None, trailer: dict | None) -> tuple[int | None,
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
-def _parse_result(data: bytes, limits: Limits) -> tuple[list[dict], dict | None]:
+def _parse_result(
+    data: bytes, limits: Limits
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """The child's files and its trailer. It shares a process with user code: trust nothing."""
-    files: list[dict] = []
+    files: list[dict[str, Any]] = []
     rest = data
     while rest:
         line, newline, rest = rest.partition(b"\n")
@@ -840,7 +851,7 @@ def _child_main(zygote: Zygote, slot: _Slot) -> NoReturn:
     os._exit(_run_job(job, limits))
 
 
-def _read_job() -> dict | None:
+def _read_job() -> dict[str, Any] | None:
     header = _read_exactly(JOB_FD, 8)
     if header is None:
         return None
@@ -859,7 +870,7 @@ def _read_exactly(fd: int, size: int) -> bytes | None:
     return bytes(chunks)
 
 
-def _run_job(job: dict, limits: Limits) -> int:
+def _run_job(job: dict[str, Any], limits: Limits) -> int:
     """Everything between the job and the exit: streams, seeds, the snippet, the figures."""
     import resource
 
@@ -891,7 +902,8 @@ def _run_job(job: dict, limits: Limits) -> int:
         errors="backslashreplace",
         line_buffering=True,
     )
-    sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
+    # The originals too: code that restores sys.stdout from __stdout__ must land on the pipes.
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr  # type: ignore[misc]
     sys.argv = ["-c"]
     sys.path[0] = ""
     import faulthandler
@@ -932,7 +944,7 @@ def _install_show(shown: list[bytes], limits: Limits) -> None:
     def show(*args: object, **kwargs: object) -> None:
         shown.extend(_render_open_figures(limits, len(shown)))
 
-    plt.show = show
+    plt.show = show  # type: ignore[attr-defined]
 
 
 def _render_open_figures(limits: Limits, already: int) -> list[bytes]:
@@ -966,7 +978,7 @@ def _render_open_figures(limits: Limits, already: int) -> list[bytes]:
     return images
 
 
-def _run_snippet(code: str, namespace: dict) -> tuple[int, str | None]:
+def _run_snippet(code: str, namespace: dict[str, Any]) -> tuple[int, str | None]:
     """Runs the code as `python -c` would; returns (exit code, uncaught exception's name)."""
     try:
         exec(compile(code, "<snippet>", "exec"), namespace)
@@ -1013,7 +1025,7 @@ def _shutdown(code: int) -> int:
     return code
 
 
-def _send_figures(shown: list[bytes], limits: Limits, trailer: dict) -> None:
+def _send_figures(shown: list[bytes], limits: Limits, trailer: dict[str, Any]) -> None:
     """Figures, then the trailer that lets the parent answer without waiting for the exit."""
     images = shown + _render_open_figures(limits, len(shown))
     frames = bytearray()
