@@ -8,10 +8,11 @@ runner started with the bot's environment re-executes itself without it before l
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,11 +32,10 @@ def scrubbed(arguments: list[str]) -> None:
     foreign = set(os.environ) - _OWN_VARIABLES
     if not foreign:
         return
-    print(
-        f"studybot runner: restarting without the {len(foreign)} inherited environment "
-        "variables (the runner must not see them)",
-        file=sys.stderr,
-        flush=True,
+    logging.getLogger(__name__).debug(
+        "restarting without the %d inherited environment variables (the runner must not "
+        "see them)",
+        len(foreign),
     )
     os.execve(sys.executable, [sys.executable, "-s", "-m", "bot.runner", *arguments], {})
 
@@ -43,7 +43,7 @@ def scrubbed(arguments: list[str]) -> None:
 def _limits(timeout: float | None, memory_mib: int | None, processes: int | None) -> object:
     from bot.runner.limits import MIB, Limits
 
-    overrides: dict[str, float | int] = {}
+    overrides: dict[str, Any] = {}
     if timeout is not None:
         overrides.update(wall_s=timeout, cpu_s=timeout, max_wall_s=max(timeout, 30.0))
     if memory_mib is not None:
@@ -134,6 +134,8 @@ def exec_snippet(
     ] = False,
 ) -> None:
     """Run one snippet in the jail and print the same JSON as `POST /v1/run`."""
+    if file != "-":
+        _readable(Path(file))
     scrubbed(
         [
             "exec",
@@ -147,13 +149,13 @@ def exec_snippet(
     from bot.runner.limits import Limits
     from bot.runner.zygote import IsolationUnavailable, Zygote
 
-    code = sys.stdin.read() if file == "-" else Path(file).read_text()
+    code = sys.stdin.read() if file == "-" else _readable(Path(file))
     limits = Limits()
     if len(code) > limits.code_chars:
         typer.echo(json.dumps({"error": f"the code is longer than {limits.code_chars}"}))
         raise typer.Exit(2)
 
-    async def once() -> dict:
+    async def once() -> dict[str, Any]:
         zygote = Zygote(limits, 1, isolate=not unsafe_no_isolation)
         await zygote.start()
         try:
@@ -167,6 +169,16 @@ def exec_snippet(
         typer.echo(f"studybot runner: refusing to run: {error}", err=True)
         raise typer.Exit(2) from None
     typer.echo(json.dumps(body))
+
+
+def _readable(path: Path) -> str:
+    """The snippet in `path`, or one line saying why it cannot be read (exit 2)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        typer.echo(f"studybot runner: cannot read {path}: {reason}", err=True)
+        raise typer.Exit(2) from None
 
 
 def main() -> None:
