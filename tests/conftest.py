@@ -2,7 +2,7 @@
 
 `db_url` / `database` are what service tests use. PostgreSQL is a throwaway server started once
 per session (tests/pg.py) and only when a test asks for it; it is skipped, with the reason, on a
-machine without the binaries.
+machine without the binaries, and fails instead in CI (tests/ci.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 
 from bot.storage import migrate
 from bot.storage.db import Database
+from tests.ci import unavailable
 from tests.pg import PostgresServer, PostgresUnavailable, start_postgres
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -26,7 +27,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     try:
         server = start_postgres()
     except PostgresUnavailable as reason:
-        pytest.skip(str(reason))
+        unavailable(str(reason))
     try:
         yield server
     finally:

@@ -36,6 +36,7 @@ from bot.runner.client import (
     SnekboxRunner,
     backend_from_url,
 )
+from tests.ci import skip_unless
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00fake image body\xff"
 B64 = base64.b64encode(PNG).decode()
@@ -670,7 +671,7 @@ def _server_missing() -> str | None:
 
 
 SERVER_MISSING = _server_missing()
-needs_server = pytest.mark.skipif(SERVER_MISSING is not None, reason=SERVER_MISSING or "")
+needs_server = skip_unless(SERVER_MISSING is None, SERVER_MISSING or "")
 real = pytest.mark.asyncio(loop_scope="module")
 
 

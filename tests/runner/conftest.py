@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ci import unavailable
 from tests.runner.jailcheck import CANARY, SLOTS, Runner, leftovers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +57,7 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
             break
         if process.poll() is not None:
             if "refusing" in text:
-                pytest.skip(f"the runner cannot isolate snippets on this machine: {text.strip()}")
+                unavailable(f"the runner cannot isolate snippets on this machine: {text.strip()}")
             pytest.fail(f"the runner exited with {process.returncode}:\n{text}")
         time.sleep(0.05)
     if url is None:
@@ -97,5 +98,5 @@ def still_serving(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture
 def slot_uids(runner: Runner) -> tuple[int, ...]:
     if not runner.uids:
-        pytest.skip("slots have their own uids only when the runner runs as root")
+        unavailable("slots have their own uids only when the runner runs as root")
     return runner.uids

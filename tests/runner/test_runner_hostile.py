@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy
 import pytest
 
+from tests.ci import skip_unless
 from tests.runner.jailcheck import CANARY, Runner, command_line
 
 # A checkout that itself lives under /tmp (a CI clone, say) has its .venv bound read-only inside
@@ -35,7 +36,7 @@ VENV_IN_TMP = sorted(
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-root_only = pytest.mark.skipif(os.geteuid() != 0, reason="needs the runner to run as root")
+root_only = skip_unless(os.geteuid() == 0, "needs the runner to run as root")
 
 
 @pytest.fixture
