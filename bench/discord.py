@@ -22,8 +22,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# This file is called discord.py: its own folder must not shadow the discord package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]
 sys.path.insert(0, str(ROOT))
 
+from bot.adapters.discord.ids import custom_id, intent_of  # noqa: E402
+from bot.intents import AnswerChoice, OpenAnswer  # noqa: E402
+from tests.discord.conftest import right_answer, running_harness  # noqa: E402
 from tests.fakediscord import FakeDiscord, FakeMember, Reply  # noqa: E402
 from tests.fakediscord.fixtures import seed_study_server  # noqa: E402
 
@@ -82,21 +87,56 @@ class Driver:
         through the modal; a finished run starts a new `/quiz`."""
         member = self._member()
         reply = self.quiz.get(member.id)
-        ids = [i for i in (reply.custom_ids if reply else []) if i.startswith("quiz:")]
-        ids = [i for i in ids if i.startswith(("quiz:answer:", "quiz:open:"))]
-        if reply is None or not ids:
+        answers = _answers(reply) if reply else []
+        if reply is None or not answers:
             reply = self._timed("", await self.fake.slash("quiz", {"count": 10}, user=member))
-            ids = [i for i in reply.custom_ids if i.startswith(("quiz:answer:", "quiz:open:"))]
-        if ids[0].startswith("quiz:answer:"):
-            answered = self._timed("quiz answer", await self.fake.click(reply, ids[0], user=member))
+            answers = _answers(reply)
+        first = answers[0]
+        if isinstance(first, AnswerChoice):
+            pressed = await self.fake.click(reply, custom_id(first), user=member)
+            answered = self._timed("quiz answer", pressed)
         else:
-            opened = self._timed("", await self.fake.click(reply, ids[0], user=member))
+            opened = self._timed("", await self.fake.click(reply, custom_id(first), user=member))
             assert opened.modal is not None, opened.describe()
             modal = opened.modal["custom_id"]
             answered = self._timed(
                 "modal answer", await self.fake.submit_modal(modal, {"answer": "1"}, user=member)
             )
         self.quiz[member.id] = answered
+
+
+def _answers(reply: Reply) -> list[AnswerChoice | OpenAnswer]:
+    intents = (intent_of(custom_id) for custom_id in reply.custom_ids)
+    return [i for i in intents if isinstance(i, AnswerChoice | OpenAnswer)]
+
+
+async def hops_per_answer(questions: int = 40) -> dict[str, list[int]]:
+    """Thread hops (units of work handed to the database threads) per quiz answer, counted
+    in-process on the same bot and fake: what one click costs the database, by design 1."""
+    counts: dict[str, list[int]] = {"button": [], "form": []}
+    with tempfile.TemporaryDirectory(prefix="studybot-bench-hops-") as folder:
+        async with running_harness(Path(folder)) as harness:
+            member = harness.new_member("counter")
+            reply = None
+            while sum(len(v) for v in counts.values()) < questions:
+                if reply is None or not _answers(reply):
+                    reply = await harness.fake.slash("quiz", {"count": 10}, user=member)
+                question, first = await harness.question(reply, member)  # not part of a click
+                given = right_answer(question)
+                if isinstance(first, AnswerChoice):
+                    pressed = custom_id(first.model_copy(update={"choice": int(given)}))
+                    before = harness.app.db.hops
+                    reply = await harness.fake.click(reply, pressed, user=member)
+                    counts["button"].append(harness.app.db.hops - before)
+                    continue
+                opened = await harness.fake.click(reply, custom_id(first), user=member)
+                assert opened.modal is not None, opened.describe()
+                before = harness.app.db.hops  # the form's submission is the answer
+                reply = await harness.fake.submit_modal(
+                    opened.modal["custom_id"], {"answer": given}, user=member
+                )
+                counts["form"].append(harness.app.db.hops - before)
+    return counts
 
 
 async def read_lines(
@@ -175,8 +215,19 @@ async def bench() -> None:
     print(f"exit code after SIGTERM: {proc.returncode}")
 
 
+async def everything() -> None:
+    await bench()
+    counts = await hops_per_answer()
+    for how, values in counts.items():
+        if values:
+            print(
+                f"thread hops per quiz answer by {how}: {statistics.mean(values):.2f}"
+                f" (min {min(values)}, max {max(values)}, n={len(values)}; target 1)"
+            )
+
+
 def main() -> None:
-    asyncio.run(asyncio.wait_for(bench(), DEADLINE_S))
+    asyncio.run(asyncio.wait_for(everything(), DEADLINE_S))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """How many quiz answers a second the storage layer records, on SQLite and on PostgreSQL.
 
-Each answer is the real `Store.record_answer` unit of work (member upsert, attempt, XP event,
-review card, activity day, totals: one transaction, one thread hop), driven by 50 concurrent
-tasks the way a busy server's interactions arrive. Prints answers/s; asserts nothing.
+Each answer is the real `Store.answer_step` unit of work of a quiz click (the run read and
+moved on, attempt, XP event, review card, study day, member totals: one transaction, one
+thread hop), driven by 50 concurrent tasks the way a busy server's interactions arrive. The
+runs are made before the clock starts. Prints answers/s; asserts nothing.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.domain.values import Judged, MemberRef, RunState
 from bot.storage import migrate
 from bot.storage.db import Database
-from bot.storage.store import AnswerRecord, MemberRef, Store
+from bot.storage.store import Store
 
 ANSWERS = 3000
 CONCURRENCY = 50
@@ -31,11 +33,21 @@ class InlineDatabase(Database):
         return self.run_sync(work)
 
 
-def answer(n: int, start_at: datetime) -> tuple[MemberRef, AnswerRecord]:
-    who = MemberRef(guild_id=1, user_id=n % 200, display_name=f"member{n % 200}")
-    at = start_at + timedelta(seconds=n)
-    item = f"item{n % 40}"
-    return who, AnswerRecord(f"{item}:{n}", item, "numpy", n, "2", n % 3 > 0, 5, at, at.date())
+def member(n: int) -> MemberRef:
+    return MemberRef(guild_id=1, user_id=n % 200, display_name=f"member{n % 200}")
+
+
+def judge(run: RunState) -> Judged:
+    item, seed = run.current()
+    return Judged(item, "numpy", seed, "2", seed % 3 > 0, 5)
+
+
+async def runs(store: Store, start_at: datetime) -> list[int]:
+    made = []
+    for n in range(ANSWERS):
+        run = await store.start_run(member(n), "topic", "numpy", [(f"item{n % 40}", n)], start_at)
+        made.append(run.id)
+    return made
 
 
 async def measure_inline(url: str) -> float:
@@ -43,9 +55,10 @@ async def measure_inline(url: str) -> float:
     db = InlineDatabase(url)
     store = Store(db)
     start_at = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    made = await runs(store, start_at)
     began = time.perf_counter()
-    for n in range(ANSWERS):
-        await store.record_answer(*answer(n, start_at))
+    for n, run_id in enumerate(made):
+        await store.answer_step(member(n), run_id, 0, start_at + timedelta(seconds=n), judge)
     elapsed = time.perf_counter() - began
     db.close()
     return ANSWERS / elapsed
@@ -56,6 +69,7 @@ async def measure(url: str) -> float:
     db = Database(url)
     store = Store(db)
     start_at = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    made = await runs(store, start_at)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for n in range(ANSWERS):
         queue.put_nowait(n)
@@ -63,7 +77,8 @@ async def measure(url: str) -> float:
     async def worker() -> None:
         while not queue.empty():
             n = queue.get_nowait()
-            await store.record_answer(*answer(n, start_at))
+            at = start_at + timedelta(seconds=n)
+            await store.answer_step(member(n), made[n], 0, at, judge)
 
     began = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
