@@ -33,8 +33,7 @@ def scrubbed(arguments: list[str]) -> None:
     if not foreign:
         return
     logging.getLogger(__name__).debug(
-        "restarting without the %d inherited environment variables (the runner must not "
-        "see them)",
+        "restarting without the %d inherited environment variables (the runner must not see them)",
         len(foreign),
     )
     os.execve(sys.executable, [sys.executable, "-s", "-m", "bot.runner", *arguments], {})
