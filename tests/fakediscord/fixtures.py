@@ -37,10 +37,18 @@ class StudyServer:
     owner: FakeMember
     moderator: FakeMember
     member: FakeMember
+    #: Servers from `seed_study_servers` also have #leaderboard and more plain members.
+    leaderboard: FakeChannel | None = None
+    members: tuple[FakeMember, ...] = ()
 
     @classmethod
-    def of(cls, fake: FakeDiscord) -> StudyServer:
-        guild = fake.guild("Study Server")
+    def of(cls, fake: FakeDiscord, name: str = "Study Server") -> StudyServer:
+        guild = fake.guild(name)
+        plain = tuple(
+            m
+            for m in guild.members
+            if m.user.id != guild.owner_id and not m.user.bot and not m.roles
+        )
         return cls(
             fake=fake,
             guild=guild,
@@ -50,7 +58,14 @@ class StudyServer:
             owner=guild.owner,
             moderator=guild.member("grace"),
             member=guild.member("linus"),
+            leaderboard=next((c for c in guild.channels if c.name == "leaderboard"), None),
+            members=plain,
         )
+
+    @property
+    def shard(self) -> int:
+        """The shard Discord sends this server's events to, with the fake's shard count."""
+        return self.fake.shard_of(self.guild)
 
 
 def seed_study_server(fake: FakeDiscord) -> StudyServer:
@@ -63,6 +78,31 @@ def seed_study_server(fake: FakeDiscord) -> StudyServer:
     guild.add_member("grace", roles=[moderator_role])
     guild.add_member("linus")
     return StudyServer.of(fake)
+
+
+def seed_study_servers(
+    fake: FakeDiscord, count: int, *, shard_count: int | None = None, members: int = 3
+) -> list[StudyServer]:
+    """Seed `count` servers "Study Server 1".."Study Server N" for scheduling and sharding
+    tests: #general, #lessons, #leaderboard, a Moderator role, an owner, grace (moderator) and
+    `members` plain members (linus first). Server i lands on shard `i % shard_count` (default:
+    the fake's `shard_count`), so every shard gets its share."""
+    if members < 1:
+        raise ValueError("a study server needs at least one plain member (linus)")
+    shards = shard_count or fake.shard_count
+    servers: list[StudyServer] = []
+    for index in range(count):
+        name = f"Study Server {index + 1}"
+        guild = fake.add_guild(name, owner=f"owner{index + 1}", shard=(index % shards, shards))
+        guild.add_channel("general", topic="Say hello")
+        guild.add_channel("lessons", topic="Lessons and challenges")
+        guild.add_channel("leaderboard", topic="Who studied most")
+        moderator_role = guild.add_role("Moderator", MANAGE_GUILD | MANAGE_MESSAGES)
+        guild.add_member("grace", roles=[moderator_role])
+        for number in range(members):
+            guild.add_member("linus" if number == 0 else f"student{number}")
+        servers.append(StudyServer.of(fake, name))
+    return servers
 
 
 @pytest.fixture

@@ -768,7 +768,8 @@ class InteractionHelpers:
             message_type=message_type,
             option_files=option_files or [],
         )
-        shown = member.computed_permissions() if permissions is None else permissions
+        # Discord reports permissions in the channel (overwrites applied), for both sides.
+        shown = member.permissions_in(channel) if permissions is None else permissions
         bot = guild.find_member(self.bot.id)
         member_payload = member.payload(with_permissions=True)
         member_payload["permissions"] = str(shown)
@@ -784,7 +785,7 @@ class InteractionHelpers:
             "member": member_payload,
             "token": reply.token,
             "version": 1,
-            "app_permissions": str(bot.computed_permissions() if bot else 0),
+            "app_permissions": str(bot.permissions_in(channel) if bot else 0),
             "locale": locale,
             "guild_locale": guild.locale,
             "entitlements": [],

@@ -43,6 +43,9 @@ OPTIONS_MAX = 25
 COMMAND_TOTAL_CHARS_MAX = 4000
 CHAT_INPUT_COMMANDS_MAX = 100
 CONTEXT_MENU_COMMANDS_MAX = 15
+NONCE_MAX = 25
+THREAD_NAME_MAX = 100
+AUTO_ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)
 
 COMPONENTS_V2_FLAG = 1 << 15
 
@@ -223,6 +226,31 @@ def message_problems(
         )
     if creating and not (content or embeds or components or files or payload.get("poll")):
         problems.append(Problem((), "EMPTY_MESSAGE", "Cannot send an empty message"))
+    return problems
+
+
+def nonce_problems(payload: dict[str, Any]) -> list[Problem]:
+    """A message nonce is an integer or a string of up to 25 characters."""
+    nonce = payload.get("nonce")
+    if isinstance(nonce, str) and len(nonce) > NONCE_MAX:
+        return [
+            Problem(("nonce",), "BASE_TYPE_MAX_LENGTH", f"Must be {NONCE_MAX} or fewer in length.")
+        ]
+    return []
+
+
+def thread_problems(payload: dict[str, Any]) -> list[Problem]:
+    """Starting a thread: a 1-100 character name and one of Discord's archive durations."""
+    problems = list(_length_between(("name",), payload.get("name"), 1, THREAD_NAME_MAX))
+    duration = payload.get("auto_archive_duration")
+    if duration is not None and duration not in AUTO_ARCHIVE_DURATIONS:
+        problems.append(
+            Problem(
+                ("auto_archive_duration",),
+                "BASE_TYPE_CHOICES",
+                f"Value must be one of {set(AUTO_ARCHIVE_DURATIONS)}.",
+            )
+        )
     return problems
 
 

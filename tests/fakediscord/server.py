@@ -8,6 +8,9 @@ what the bot actually sent over HTTP, not on what our code meant to send.
 Realism that catches bugs: answers are Discord-shaped (errors included), payload limits are
 enforced (`limits.py`), an interaction can be answered once and only within the response window,
 follow-ups need an answered interaction, and GUILD_CREATE honours the intents the bot asked for.
+Channel permissions (overwrites) are enforced on the bot's REST calls, nonces deduplicate sends,
+rate limits can be switched on (`ratelimits.py`), and a test can hold a request at the moment it
+wants to kill the bot (`faults.py`).
 """
 
 from __future__ import annotations
@@ -18,16 +21,18 @@ import json
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import web
 
 from tests.fakediscord import limits
+from tests.fakediscord.faults import Hold, When
 from tests.fakediscord.gateway import (
+    DIRECT_MESSAGES,
     GUILD_MEMBERS,
     GUILD_MESSAGES,
+    GUILDS,
     MESSAGE_CONTENT,
     Gateway,
     GatewaySession,
@@ -35,26 +40,44 @@ from tests.fakediscord.gateway import (
 from tests.fakediscord.interactions import InteractionHelpers, Reply
 from tests.fakediscord.models import (
     ADD_REACTIONS,
+    ANNOUNCEMENT_CHANNEL,
     ATTACH_FILES,
+    CREATE_PRIVATE_THREADS,
+    CREATE_PUBLIC_THREADS,
     EMBED_LINKS,
     EPHEMERAL,
     EVERYONE_PERMISSIONS,
+    HAS_THREAD,
     LOADING,
+    MANAGE_MESSAGES,
+    MANAGE_THREADS,
+    PRIVATE_THREAD,
+    PUBLIC_THREAD,
     READ_MESSAGE_HISTORY,
+    REPLY,
     SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    TEXT_CHANNEL,
+    THREAD_STARTER_MESSAGE,
     USE_EXTERNAL_EMOJIS,
     VIEW_CHANNEL,
+    Emitted,
     FakeChannel,
+    FakeClock,
+    FakeDMChannel,
     FakeFile,
     FakeGuild,
     FakeMember,
     FakeMessage,
     FakeRole,
+    FakeThread,
     FakeUser,
     RecordedRequest,
     Snowflakes,
     iso,
+    snowflake_time,
 )
+from tests.fakediscord.ratelimits import MAJOR_PARAMETERS, RateLimiter, Verdict
 
 if TYPE_CHECKING:
     import discord
@@ -63,6 +86,9 @@ _log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _RECORD = web.RequestKey("record", RecordedRequest)
+
+#: How long Discord remembers a nonce sent with `enforce_nonce` ("the past few minutes").
+NONCE_WINDOW_SECONDS = 300.0
 
 #: What the bot's own managed role grants unless a test says otherwise.
 DEFAULT_BOT_PERMISSIONS = (
@@ -127,8 +153,12 @@ class FakeDiscord(InteractionHelpers):
         heartbeat_interval_ms: int = 41_250,
         strict_commands: bool = True,
         bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
+        rate_limits: bool = False,
+        nonce_window: float = NONCE_WINDOW_SECONDS,
     ) -> None:
-        self.snowflakes = Snowflakes()
+        #: Wall-clock time of the fake (snowflakes, timestamps, nonce window); `advance()` it.
+        self.clock = FakeClock()
+        self.snowflakes = Snowflakes(self.clock.time)
         self.token = token
         #: How long helpers wait for the bot before failing the test with the request log.
         self.timeout = timeout
@@ -140,6 +170,12 @@ class FakeDiscord(InteractionHelpers):
         #: Refuse to send interactions for commands the bot never registered (as Discord would).
         self.strict_commands = strict_commands
         self.bot_permissions = bot_permissions
+        #: Seconds a nonce sent with `enforce_nonce` returns the message it first created.
+        self.nonce_window = nonce_window
+        #: Per-route and global rate limits; off unless `rate_limits=True` or `.enabled = True`.
+        self.rate_limiter = RateLimiter(enabled=rate_limits)
+        #: Requests answered 429, in order.
+        self.rate_limited: list[RecordedRequest] = []
         self.application_id = self.snowflakes.next()
         #: Every user the fake knows, by id (served by GET /users/{id}).
         self.users: dict[int, FakeUser] = {}
@@ -151,6 +187,8 @@ class FakeDiscord(InteractionHelpers):
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         #: Every message per channel id, in creation order (ephemeral ones too).
         self.messages: dict[int, list[FakeMessage]] = {}
+        #: The bot's DM channels, by recipient user id.
+        self.dm_channels: dict[int, FakeDMChannel] = {}
         #: Every REST request, in order, with its parsed body and the status the fake answered.
         self.requests: list[RecordedRequest] = []
         #: Every interaction the fake dispatched, by token.
@@ -162,6 +200,9 @@ class FakeDiscord(InteractionHelpers):
         self._runner: web.AppRunner | None = None
         self._condition: asyncio.Condition | None = None
         self._messages_by_id: dict[int, FakeMessage] = {}
+        self._nonces: dict[tuple[int, int, str], FakeMessage] = {}
+        self._holds: list[Hold] = []
+        self._background: set[asyncio.Task[None]] = set()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -193,6 +234,9 @@ class FakeDiscord(InteractionHelpers):
         return self
 
     async def stop(self) -> None:
+        for hold in list(self._holds):
+            hold.release()
+        await self.settle()
         await self.gateway.close_all(code=1001)
         if self._runner is not None:
             await self._runner.cleanup()
@@ -260,11 +304,21 @@ class FakeDiscord(InteractionHelpers):
         self.users[user.id] = user
         return user
 
-    def add_guild(self, name: str, *, owner: FakeUser | str = "owner") -> FakeGuild:
-        """A guild with @everyone, the bot (with its managed role) and `owner` as members."""
+    def add_guild(
+        self,
+        name: str,
+        *,
+        owner: FakeUser | str = "owner",
+        shard: tuple[int, int] | None = None,
+    ) -> FakeGuild:
+        """A guild with @everyone, the bot (with its managed role) and `owner` as members.
+
+        `shard=(shard_id, shard_count)` picks an id Discord routes to that shard.
+        """
         owner_user = self.new_user(owner) if isinstance(owner, str) else owner
         self.users[owner_user.id] = owner_user
-        guild = FakeGuild(id=self.snowflakes.next(), name=name, owner_id=owner_user.id, _fake=self)
+        guild_id = self.snowflakes.next(shard=shard)
+        guild = FakeGuild(id=guild_id, name=name, owner_id=owner_user.id, _fake=self)
         guild.roles.append(
             FakeRole(id=guild.id, name="@everyone", permissions=EVERYONE_PERMISSIONS)
         )
@@ -284,25 +338,59 @@ class FakeDiscord(InteractionHelpers):
         raise KeyError(f"no guild {key!r}: {[g.name for g in self.guilds.values()]}")
 
     def channel(self, channel_id: int) -> FakeChannel | None:
+        """A guild channel or thread by id (not deleted ones)."""
         for guild in self.guilds.values():
-            for channel in guild.channels:
+            for channel in [*guild.channels, *guild.threads]:
                 if channel.id == channel_id:
                     return channel
         return None
+
+    def any_channel(self, channel_id: int) -> FakeChannel | FakeDMChannel | None:
+        """A guild channel, thread or DM channel by id."""
+        found = self.channel(channel_id)
+        if found is not None:
+            return found
+        return next((c for c in self.dm_channels.values() if c.id == channel_id), None)
 
     def message(self, message_id: int) -> FakeMessage | None:
         return self._messages_by_id.get(message_id)
 
     def channel_messages(
-        self, channel: FakeChannel | int, *, ephemeral: bool = False
+        self, channel: FakeChannel | FakeDMChannel | int, *, ephemeral: bool = False
     ) -> list[FakeMessage]:
-        """Messages everyone can see in a channel (add `ephemeral=True` for the private ones)."""
+        """Messages everyone can see in a channel, thread or DM, oldest first (add
+        `ephemeral=True` for the private ones). Deleted channels keep theirs."""
         channel_id = channel if isinstance(channel, int) else channel.id
         return [
             m
             for m in self.messages.get(channel_id, [])
             if not m.deleted and (ephemeral or not m.ephemeral)
         ]
+
+    def threads_of(self, channel: FakeChannel | int) -> list[FakeThread]:
+        """Threads started in a channel, oldest first."""
+        channel_id = channel if isinstance(channel, int) else channel.id
+        return [t for g in self.guilds.values() for t in g.threads if t.parent_id == channel_id]
+
+    def dm_channel(self, user: FakeUser | FakeMember) -> FakeDMChannel | None:
+        """The bot's DM channel with `user`, once the bot opened it."""
+        return self.dm_channels.get(user.id)
+
+    def dm_messages(self, user: FakeUser | FakeMember) -> list[FakeMessage]:
+        """What the bot sent `user` in DMs, oldest first."""
+        channel = self.dm_channel(user)
+        return [] if channel is None else self.channel_messages(channel)
+
+    def bot_permissions_in(self, channel: FakeChannel) -> int:
+        """The bot's permissions in a guild channel or thread, overwrites applied."""
+        guild = self.guilds.get(channel.guild_id)
+        member = guild.find_member(self.bot.id) if guild is not None else None
+        return member.permissions_in(channel) if member is not None else 0
+
+    def shard_of(self, guild: FakeGuild | int, shard_count: int | None = None) -> int:
+        """The shard Discord sends a guild's events to: `(guild_id >> 22) % shard_count`."""
+        guild_id = guild if isinstance(guild, int) else guild.id
+        return (guild_id >> 22) % (shard_count or self.shard_count)
 
     def registered_command(
         self, name: str, guild: FakeGuild | None = None, *, type: int = 1
@@ -368,7 +456,64 @@ class FakeDiscord(InteractionHelpers):
         )
         return self.requests_to(method, path_prefix)[-1]
 
+    # -- fault hooks ----------------------------------------------------------------------------
+
+    def hold(
+        self,
+        method: str,
+        path: str,
+        *,
+        when: When = "before",
+        match: Callable[[RecordedRequest], bool] | None = None,
+        if_client_gone: Literal["drop", "apply"] = "drop",
+    ) -> Hold:
+        """Hold the next `method path` request ("/channels/{id}/messages": {…} is any one
+        segment) `before` the fake applies it or `after` (applied, not yet answered).
+
+        `match(record)` narrows it down by body. `async with fake.hold(...) as held:` or keep
+        the `Hold`; `await held.arrived()`, then `held.release()`. See `faults.py`.
+        """
+        held = Hold(self, method, path, when=when, match=match, if_client_gone=if_client_gone)
+        self._holds.append(held)
+        return held
+
+    def unhold(self, held: Hold) -> None:
+        """Stop matching with `held` (it keeps any request it caught until released)."""
+        if held in self._holds:
+            self._holds.remove(held)
+
+    def _claim_hold(self, record: RecordedRequest, when: When) -> Hold | None:
+        for held in self._holds:
+            if held.matches(record, when):
+                held.request = record
+                return held
+        return None
+
     # -- gateway --------------------------------------------------------------------------------
+
+    def emit(
+        self, event: str, data: dict[str, Any], *, guild_id: int | None = None, intent: int = GUILDS
+    ) -> Emitted:
+        """Send an event to the live sessions that own `guild_id` and want `intent`, in the
+        background (callable from plain functions); `await` the result to wait for the send."""
+        if guild_id is None and data.get("guild_id") is not None:
+            guild_id = int(data["guild_id"])
+        sessions = [s for s in self.gateway.live_sessions(guild_id) if s.wants(intent)]
+        if not sessions:
+            return Emitted()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return Emitted()
+        task = loop.create_task(_send_all(sessions, event, data))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return Emitted(task)
+
+    async def settle(self) -> None:
+        """Wait until every event `emit()` started has been sent."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
 
     async def dispatch(
         self, event: str, data: dict[str, Any], *, guild_id: int | None = None
@@ -376,6 +521,7 @@ class FakeDiscord(InteractionHelpers):
         """Send a gateway event to the connected shard(s) that own `guild_id` (from `data`)."""
         if guild_id is None and data.get("guild_id") is not None:
             guild_id = int(data["guild_id"])
+        await self.settle()  # state changes made before this event reach the client first
         await self.wait_until(
             lambda: bool(self.gateway.live_sessions(guild_id)),
             what=f"a connected, identified client to send {event} to",
@@ -428,7 +574,11 @@ class FakeDiscord(InteractionHelpers):
                 "unavailable": False,
                 "voice_states": [],
                 "presences": [],
-                "threads": [],
+                "threads": [
+                    t.payload(member=self.bot.id)
+                    for t in guild.threads
+                    if not t.archived and self.bot_permissions_in(t) & VIEW_CHANNEL
+                ],
                 "stage_instances": [],
                 "guild_scheduled_events": [],
                 "soundboard_sounds": [],
@@ -437,17 +587,36 @@ class FakeDiscord(InteractionHelpers):
         )
         return data
 
-    async def _message_create_event(self, message: FakeMessage) -> None:
-        """MESSAGE_CREATE to sessions with the guild-messages intent (content needs its intent)."""
-        payload = message.payload(self.base_url)
-        for session in self.gateway.live_sessions(message.guild_id):
-            if not session.wants(GUILD_MESSAGES):
-                continue
+    def _message_sessions(self, message: FakeMessage) -> list[GatewaySession]:
+        """Guild messages go to the guild's shard (guild-messages intent); DMs to shard 0
+        (direct-messages intent), as on Discord."""
+        if message.guild_id is None:
+            return [
+                s
+                for s in self.gateway.live_sessions()
+                if s.shard_id == 0 and s.wants(DIRECT_MESSAGES)
+            ]
+        return [s for s in self.gateway.live_sessions(message.guild_id) if s.wants(GUILD_MESSAGES)]
+
+    async def _message_event(self, event: str, message: FakeMessage) -> None:
+        """MESSAGE_CREATE / MESSAGE_UPDATE; others' content only with the content intent."""
+        payload = message.payload(self.base_url, with_nonce=event == "MESSAGE_CREATE")
+        for session in self._message_sessions(message):
             data = dict(payload)
             is_self = message.author.id == self.bot.id
-            if not session.wants(MESSAGE_CONTENT) and not is_self:
+            if not session.wants(MESSAGE_CONTENT) and not is_self and message.guild_id:
                 data.update(content="", embeds=[], attachments=[], components=[])
-            await session.dispatch("MESSAGE_CREATE", data)
+            await session.dispatch(event, data)
+
+    async def _message_create_event(self, message: FakeMessage) -> None:
+        await self._message_event("MESSAGE_CREATE", message)
+
+    async def _message_delete_event(self, message: FakeMessage) -> None:
+        data = {"id": str(message.id), "channel_id": str(message.channel_id)}
+        if message.guild_id is not None:
+            data["guild_id"] = str(message.guild_id)
+        for session in self._message_sessions(message):
+            await session.dispatch("MESSAGE_DELETE", data)
 
     async def post_message(
         self,
@@ -456,18 +625,23 @@ class FakeDiscord(InteractionHelpers):
         content: str = "",
         *,
         files: list[FakeFile] | None = None,
+        reply_to: FakeMessage | None = None,
     ) -> FakeMessage:
-        """A member posts in a channel (e.g. a code block for the "Run code" context menu)."""
-        message = self._store_message(
-            FakeMessage(
-                id=self.snowflakes.next(),
-                channel_id=channel.id,
-                guild_id=channel.guild_id,
-                author=author.user,
-                content=content,
-                member=author,
-            )
+        """A member posts in a channel or thread (e.g. a code block for the "Run code" context
+        menu); `reply_to` makes it a reply."""
+        await self.settle()
+        message = FakeMessage(
+            id=self.snowflakes.next(),
+            channel_id=channel.id,
+            guild_id=channel.guild_id,
+            author=author.user,
+            content=content,
+            member=author,
         )
+        if reply_to is not None:
+            _make_reply(message, reply_to)
+        self._store_message(message)
+        self._posted(channel, message)
         for file in files or []:
             message.attachments.append(
                 FakeFile(file.filename, file.data, file.content_type, id=self.snowflakes.next())
@@ -480,9 +654,21 @@ class FakeDiscord(InteractionHelpers):
     # -- messages -------------------------------------------------------------------------------
 
     def _store_message(self, message: FakeMessage) -> FakeMessage:
+        """Keep a message; its timestamp is its snowflake's time, as on Discord."""
+        message.created_at = snowflake_time(message.id)
         self.messages.setdefault(message.channel_id, []).append(message)
         self._messages_by_id[message.id] = message
         return message
+
+    def _posted(self, channel: FakeChannel | FakeDMChannel, message: FakeMessage) -> None:
+        """Bookkeeping Discord does on a new message: last message id, thread counters."""
+        channel.last_message_id = message.id
+        if isinstance(channel, FakeThread):
+            message.position = len(self.messages.get(channel.id, [])) - 1
+            channel.message_count += 1
+            channel.total_message_sent += 1
+            if message.author.id not in channel.member_ids:
+                channel.member_ids.append(message.author.id)
 
     def _bot_member(self, guild_id: int | None) -> FakeMember | None:
         guild = self.guilds.get(guild_id or 0)
@@ -560,7 +746,7 @@ class FakeDiscord(InteractionHelpers):
         message.raw = payload
         if not creating:
             message.edits += 1
-            message.edited_at = datetime.now(UTC)
+            message.edited_at = self.clock.now()
         return added
 
     # -- HTTP plumbing --------------------------------------------------------------------------
@@ -581,23 +767,62 @@ class FakeDiscord(InteractionHelpers):
         )
         self.requests.append(record)
         request[_RECORD] = record
+        verdict = Verdict()
         try:
             record.json, record.files = await _read_body(request)
-            needs_auth = (
-                not path.startswith(("/webhooks/", "/interactions/")) and path != "/gateway"
-            )
-            if needs_auth and not record.authorized:
+            token_route = path.startswith(("/webhooks/", "/interactions/"))
+            if not token_route and path != "/gateway" and not record.authorized:
                 raise DiscordError(401, 0, "401: Unauthorized")
-            response = await handler(request)
+            verdict = self._rate_limit(request, global_scope=not token_route)
         except DiscordError as error:
             response = json_response(error.body, error.status)
-        except web.HTTPException as error:
-            response = json_response(
-                {"message": f"{error.status}: {error.reason}", "code": 0}, error.status
-            )
+        else:
+            if verdict.refused is not None:
+                self.rate_limited.append(record)
+                response = json_response(verdict.refused, 429)
+            else:
+                response = await self._apply(request, record, handler)
+        response.headers.update(verdict.headers)
+        response.headers["Via"] = "1.1 google"  # discord.py trusts a 429 only with it
         record.status = response.status
+        record.response_headers = dict(response.headers)
         await self.changed()
         return response
+
+    async def _apply(
+        self, request: web.Request, record: RecordedRequest, handler: Handler
+    ) -> web.StreamResponse:
+        """Run the route's handler, holding the request around it if a test asked to."""
+        before = self._claim_hold(record, "before")
+        after: Hold | None = None
+        try:
+            if before is not None:
+                alive = await before.hold(request, record)
+                if not alive and before.if_client_gone == "drop":
+                    record.status = 499  # nginx's "client closed request": nothing was applied
+                    return web.Response(status=499)
+                before.applied = True
+            response = await _answer(handler, request)
+            record.status = response.status
+            after = self._claim_hold(record, "after")
+            if after is not None:
+                after.applied = True
+                await after.hold(request, record)
+            return response
+        finally:
+            for held in (before, after):
+                if held is not None:
+                    held.done()
+
+    def _rate_limit(self, request: web.Request, *, global_scope: bool) -> Verdict:
+        """Count the request against its route's bucket and the global limit."""
+        resource = request.match_info.route.resource
+        if not self.rate_limiter.enabled or resource is None:
+            return Verdict()
+        template = resource.canonical.split("/", 3)[3] if resource.canonical.count("/") > 2 else ""
+        route = f"{request.method} /{template}"
+        major = "/".join(request.match_info.get(k, "") for k in MAJOR_PARAMETERS)
+        return self.rate_limiter.check(route, major, global_scope=global_scope)
 
     def _add_routes(self, app: web.Application) -> None:
         api = "/api/v{version:\\d+}"
@@ -623,9 +848,16 @@ class FakeDiscord(InteractionHelpers):
                 "/webhooks/{app}/{token}/messages/{message_id}",
                 self._delete_webhook_message,
             ),
+            ("POST", "/users/@me/channels", self._create_dm),
             ("GET", "/channels/{channel_id}", self._get_channel),
             ("GET", "/channels/{channel_id}/messages", self._get_channel_messages),
             ("POST", "/channels/{channel_id}/messages", self._post_channel_message),
+            ("POST", "/channels/{channel_id}/threads", self._start_thread),
+            (
+                "POST",
+                "/channels/{channel_id}/messages/{message_id}/threads",
+                self._start_thread_from_message,
+            ),
             ("GET", "/channels/{channel_id}/messages/{message_id}", self._get_channel_message),
             ("PATCH", "/channels/{channel_id}/messages/{message_id}", self._edit_channel_message),
             (
@@ -636,6 +868,7 @@ class FakeDiscord(InteractionHelpers):
             ("GET", "/guilds/{guild_id}", self._get_guild),
             ("GET", "/guilds/{guild_id}/channels", self._get_guild_channels),
             ("GET", "/guilds/{guild_id}/roles", self._get_guild_roles),
+            ("GET", "/guilds/{guild_id}/threads/active", self._get_active_threads),
             ("GET", "/guilds/{guild_id}/members/{user_id}", self._get_member),
         ]
         for method, path, handler in routes:
@@ -943,12 +1176,61 @@ class FakeDiscord(InteractionHelpers):
         await self.changed()
         return web.Response(status=204)
 
+    # -- REST: permissions ------------------------------------------------------------------------
+
+    def _require(self, channel: FakeChannel | FakeDMChannel, needed: int = 0) -> None:
+        """The bot's permissions in a guild channel, checked as Discord does: 403 50001 Missing
+        Access without View Channel, 403 50013 Missing Permissions without `needed`."""
+        if isinstance(channel, FakeDMChannel):
+            return
+        permissions = self.bot_permissions_in(channel)
+        if not permissions & VIEW_CHANNEL:
+            raise DiscordError(403, 50001, "Missing Access")
+        if permissions & needed != needed:
+            raise DiscordError(403, 50013, "Missing Permissions")
+
+    def _can_send(self, channel: FakeChannel | FakeDMChannel) -> int:
+        """The permission that lets the bot talk here (threads have their own)."""
+        if isinstance(channel, FakeThread):
+            return SEND_MESSAGES_IN_THREADS
+        return 0 if isinstance(channel, FakeDMChannel) else SEND_MESSAGES
+
+    def _check_dm(self, channel: FakeDMChannel) -> None:
+        """Discord refuses DMs to bots, to users who closed them, and without a mutual guild."""
+        user = channel.recipient
+        if user.bot or user.dms_closed:
+            raise DiscordError(403, 50007, "Cannot send messages to this user")
+        mutual = any(
+            g.find_member(user.id) and g.find_member(self.bot.id) for g in self.guilds.values()
+        )
+        if not mutual:
+            raise DiscordError(
+                403, 50278, "Cannot send messages to this user due to having no mutual guilds"
+            )
+
+    def _check_thread_open(self, thread: FakeThread) -> None:
+        """Posting unarchives a thread, unless it is locked and the bot cannot manage threads."""
+        manages = bool(self.bot_permissions_in(thread) & MANAGE_THREADS)
+        if thread.locked and not manages:
+            if thread.archived:
+                raise DiscordError(400, 50083, "Thread is archived")
+            raise DiscordError(403, 50013, "Missing Permissions")
+        if thread.archived:
+            thread.archived = False
+            thread._updated()
+
     # -- REST: channels, guilds -----------------------------------------------------------------
 
-    def _channel_or_404(self, request: web.Request) -> FakeChannel:
-        channel = self.channel(int(request.match_info["channel_id"]))
+    def _channel_or_404(self, request: web.Request) -> FakeChannel | FakeDMChannel:
+        channel = self.any_channel(int(request.match_info["channel_id"]))
         if channel is None:
             raise DiscordError(404, 10003, "Unknown Channel")
+        return channel
+
+    def _guild_channel_or_404(self, request: web.Request) -> FakeChannel:
+        channel = self._channel_or_404(request)
+        if isinstance(channel, FakeDMChannel):
+            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
         return channel
 
     def _channel_message_or_404(self, request: web.Request) -> FakeMessage:
@@ -959,33 +1241,116 @@ class FakeDiscord(InteractionHelpers):
         return message
 
     async def _get_channel(self, request: web.Request) -> web.Response:
-        return json_response(self._channel_or_404(request).payload())
+        channel = self._channel_or_404(request)
+        self._require(channel)
+        if isinstance(channel, FakeThread):
+            return json_response(channel.payload(member=self.bot.id))
+        return json_response(channel.payload())
 
     async def _get_channel_messages(self, request: web.Request) -> web.Response:
+        """History, newest first: `limit` 1-100 (50), and one of `before`, `after`, `around`.
+        Without Read Message History Discord answers an empty list."""
         channel = self._channel_or_404(request)
-        limit = int(request.query.get("limit", "50"))
-        newest_first = list(reversed(self.channel_messages(channel)))[:limit]
-        return json_response([m.payload(self.base_url) for m in newest_first])
+        limit, anchors = _history_query(request.query)
+        self._require(channel)
+        if not isinstance(channel, FakeDMChannel):
+            if not self.bot_permissions_in(channel) & READ_MESSAGE_HISTORY:
+                return json_response([])
+        page = history_page(self.channel_messages(channel), limit, **anchors)
+        return json_response([m.payload(self.base_url) for m in page])
 
     async def _post_channel_message(self, request: web.Request) -> web.Response:
         record: RecordedRequest = request[_RECORD]
         channel = self._channel_or_404(request)
         body = record.json or {}
+        self._require(channel, self._can_send(channel) | (ATTACH_FILES if record.files else 0))
+        if isinstance(channel, FakeDMChannel):
+            self._check_dm(channel)
         problems = limits.message_problems(body, files=len(record.files), creating=True)
+        problems += limits.nonce_problems(body)
         if problems:
             raise _invalid(problems)
+        earlier = self._same_nonce(channel, body)
+        if earlier is not None:
+            return json_response(earlier.payload(self.base_url, with_nonce=True))
+        answered = self._reply_target(channel, body)
+        if isinstance(channel, FakeThread):
+            self._check_thread_open(channel)
         message = self.new_bot_message(channel.id, channel.guild_id)
         self.apply_message_payload(message, body, record.files, creating=True)
         message.flags &= ~EPHEMERAL
+        if answered is not None:
+            _make_reply(message, answered)
+        self._remember_nonce(message, body)
+        self._posted(channel, message)
         await self._message_create_event(message)
         await self.changed()
-        return json_response(message.payload(self.base_url))
+        return json_response(message.payload(self.base_url, with_nonce=True))
+
+    def _same_nonce(
+        self, channel: FakeChannel | FakeDMChannel, body: dict[str, Any]
+    ) -> FakeMessage | None:
+        """With `enforce_nonce`, the bot's message with this nonce here within the window."""
+        if body.get("nonce") is None or not body.get("enforce_nonce"):
+            return None
+        earlier = self._nonces.get((channel.id, self.bot.id, str(body["nonce"])))
+        if earlier is None or earlier.deleted:
+            return None
+        if self.clock.time() - earlier.created_at.timestamp() > self.nonce_window:
+            return None
+        return earlier
+
+    def _remember_nonce(self, message: FakeMessage, body: dict[str, Any]) -> None:
+        message.nonce = body.get("nonce")
+        if message.nonce is not None and body.get("enforce_nonce"):
+            self._nonces[(message.channel_id, message.author.id, str(message.nonce))] = message
+
+    def _reply_target(
+        self, channel: FakeChannel | FakeDMChannel, body: dict[str, Any]
+    ) -> FakeMessage | None:
+        """The message a `message_reference` answers (a reply lives in the same channel)."""
+        reference = body.get("message_reference")
+        if not reference:
+            return None
+        if reference.get("type", 0) != 0:
+            raise _invalid(
+                [
+                    limits.Problem(
+                        ("message_reference", "type"),
+                        "MESSAGE_REFERENCE_TYPE_UNSUPPORTED",
+                        "The fake models replies (type 0) only, not forwards.",
+                    )
+                ]
+            )
+        raw_id = str(reference.get("message_id") or "")
+        target = self.message(int(raw_id)) if raw_id.isdigit() else None
+        if target is None or target.deleted or target.channel_id != channel.id:
+            if reference.get("fail_if_not_exists", True):
+                raise _invalid(
+                    [
+                        limits.Problem(
+                            ("message_reference",),
+                            "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
+                            "Unknown message",
+                        )
+                    ]
+                )
+            return None
+        if not isinstance(channel, FakeDMChannel):
+            if not self.bot_permissions_in(channel) & READ_MESSAGE_HISTORY:
+                raise DiscordError(
+                    403, 160002, "Cannot reply without permission to read message history"
+                )
+        return target
 
     async def _get_channel_message(self, request: web.Request) -> web.Response:
+        self._require(self._channel_or_404(request), READ_MESSAGE_HISTORY)
         return json_response(self._channel_message_or_404(request).payload(self.base_url))
 
     async def _edit_channel_message(self, request: web.Request) -> web.Response:
         record: RecordedRequest = request[_RECORD]
+        channel = self._channel_or_404(request)
+        self._require(channel, self._can_send(channel))
         message = self._channel_message_or_404(request)
         if message.author.id != self.bot.id:
             raise DiscordError(403, 50005, "Cannot edit a message authored by another user")
@@ -994,13 +1359,139 @@ class FakeDiscord(InteractionHelpers):
         if problems:
             raise _invalid(problems)
         self.apply_message_payload(message, body, record.files, creating=False)
+        await self._message_event("MESSAGE_UPDATE", message)
         await self.changed()
         return json_response(message.payload(self.base_url))
 
     async def _delete_channel_message(self, request: web.Request) -> web.Response:
-        self._channel_message_or_404(request).deleted = True
+        channel = self._channel_or_404(request)
+        message = self._channel_message_or_404(request)
+        own = message.author.id == self.bot.id
+        self._require(channel, 0 if own else MANAGE_MESSAGES)
+        message.deleted = True
+        if isinstance(channel, FakeThread):
+            channel.message_count = max(channel.message_count - 1, 0)
+        await self._message_delete_event(message)
         await self.changed()
         return web.Response(status=204)
+
+    # -- REST: threads and DMs --------------------------------------------------------------------
+
+    def _new_thread(
+        self, channel: FakeChannel, body: dict[str, Any], kind: int, thread_id: int
+    ) -> FakeThread:
+        guild = self.guilds[channel.guild_id]
+        thread = FakeThread(
+            id=thread_id,
+            guild_id=guild.id,
+            name=body["name"],
+            type=kind,
+            parent_id=channel.id,
+            owner_id=self.bot.id,
+            auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
+            invitable=bool(body.get("invitable", True)),
+            created_at=self.clock.now(),
+            member_ids=[self.bot.id],
+            guild=guild,
+        )
+        guild.threads.append(thread)
+        self.messages.setdefault(thread.id, [])
+        return thread
+
+    async def _thread_created(self, thread: FakeThread) -> web.Response:
+        data = {**thread.payload(member=self.bot.id), "newly_created": True}
+        await self.emit("THREAD_CREATE", data, guild_id=thread.guild_id)
+        await self.changed()
+        return json_response(thread.payload(member=self.bot.id), 201)
+
+    async def _start_thread_from_message(self, request: web.Request) -> web.Response:
+        """A public thread with the message's id; its first message is Discord's
+        THREAD_STARTER_MESSAGE (type 21) pointing at the message, which gets a `thread`."""
+        record: RecordedRequest = request[_RECORD]
+        channel = self._guild_channel_or_404(request)
+        self._require(channel, CREATE_PUBLIC_THREADS | READ_MESSAGE_HISTORY)
+        message = self._channel_message_or_404(request)
+        if channel.type not in (TEXT_CHANNEL, ANNOUNCEMENT_CHANNEL):
+            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        if message.thread is not None:
+            raise DiscordError(400, 160004, "A thread has already been created for this message")
+        body = record.json or {}
+        problems = limits.thread_problems(body)
+        if problems:
+            raise _invalid(problems)
+        kind = 10 if channel.type == ANNOUNCEMENT_CHANNEL else PUBLIC_THREAD
+        thread = self._new_thread(channel, body, kind, message.id)
+        thread.starter_message_id = message.id
+        message.thread = thread
+        message.flags |= HAS_THREAD
+        starter = FakeMessage(
+            id=self.snowflakes.next(),
+            channel_id=thread.id,
+            guild_id=thread.guild_id,
+            author=message.author,
+            type=THREAD_STARTER_MESSAGE,
+            member=message.member,
+            position=0,
+        )
+        _make_reply(starter, message)
+        starter.type = THREAD_STARTER_MESSAGE
+        self._store_message(starter)
+        response = await self._thread_created(thread)
+        await self._message_event("MESSAGE_UPDATE", message)
+        return response
+
+    async def _start_thread(self, request: web.Request) -> web.Response:
+        """A thread without a starter message; `type` defaults to private (12) as on Discord."""
+        record: RecordedRequest = request[_RECORD]
+        channel = self._guild_channel_or_404(request)
+        body = record.json or {}
+        kind = body.get("type", PRIVATE_THREAD)
+        needed = CREATE_PUBLIC_THREADS if kind == PUBLIC_THREAD else CREATE_PRIVATE_THREADS
+        self._require(channel, needed)
+        if channel.type != TEXT_CHANNEL or isinstance(channel, FakeThread):
+            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        problems = limits.thread_problems(body)
+        if kind not in (PUBLIC_THREAD, PRIVATE_THREAD):
+            problems.append(
+                limits.Problem(("type",), "BASE_TYPE_CHOICES", "Value must be one of {11, 12}.")
+            )
+        if problems:
+            raise _invalid(problems)
+        return await self._thread_created(
+            self._new_thread(channel, body, kind, self.snowflakes.next())
+        )
+
+    async def _get_active_threads(self, request: web.Request) -> web.Response:
+        guild = self._guild_or_404(request)
+        visible = [
+            t for t in guild.threads if not t.archived and self.bot_permissions_in(t) & VIEW_CHANNEL
+        ]
+        return json_response(
+            {
+                "threads": [t.payload() for t in visible],
+                "members": [
+                    t.thread_member(self.bot.id) for t in visible if self.bot.id in t.member_ids
+                ],
+            }
+        )
+
+    async def _create_dm(self, request: web.Request) -> web.Response:
+        """The bot's DM channel with `recipient_id` (the same one every time)."""
+        body = request[_RECORD].json or {}
+        raw = str(body.get("recipient_id") or "")
+        if not raw.isdigit():
+            raise _invalid(
+                [limits.Problem(("recipient_id",), "BASE_TYPE_REQUIRED", "This field is required")]
+            )
+        user = self.users.get(int(raw))
+        if user is None:
+            raise DiscordError(404, 10013, "Unknown User")
+        channel = self.dm_channels.get(user.id)
+        if channel is None:
+            channel = FakeDMChannel(id=self.snowflakes.next(), recipient=user)
+            self.dm_channels[user.id] = channel
+            self.messages.setdefault(channel.id, [])
+        return json_response(channel.payload())
 
     def _guild_or_404(self, request: web.Request) -> FakeGuild:
         guild = self.guilds.get(int(request.match_info["guild_id"]))
@@ -1043,6 +1534,98 @@ class FakeDiscord(InteractionHelpers):
                 if file.id == wanted:
                     return web.Response(body=file.data, content_type="application/octet-stream")
         raise web.HTTPNotFound()
+
+
+async def _answer(handler: Handler, request: web.Request) -> web.StreamResponse:
+    """The handler's response, or its Discord-shaped error."""
+    try:
+        return await handler(request)
+    except DiscordError as error:
+        return json_response(error.body, error.status)
+    except web.HTTPException as error:
+        return json_response(
+            {"message": f"{error.status}: {error.reason}", "code": 0}, error.status
+        )
+
+
+async def _send_all(sessions: list[GatewaySession], event: str, data: dict[str, Any]) -> None:
+    for session in sessions:
+        await session.dispatch(event, data)
+
+
+def _make_reply(message: FakeMessage, target: FakeMessage) -> None:
+    message.type = REPLY
+    message.message_reference = {
+        "type": 0,
+        "message_id": str(target.id),
+        "channel_id": str(target.channel_id),
+    }
+    if target.guild_id is not None:
+        message.message_reference["guild_id"] = str(target.guild_id)
+    message.referenced_message = target
+
+
+def _history_query(query: Mapping[str, str]) -> tuple[int, dict[str, int | None]]:
+    """`limit` (1-100, default 50) and the snowflake anchors, or Discord's 400 50035."""
+    problems: list[limits.Problem] = []
+    limit = 50
+    raw_limit = query.get("limit")
+    if raw_limit is not None:
+        if not raw_limit.lstrip("-").isdigit():
+            problems.append(
+                limits.Problem(("limit",), "NUMBER_TYPE_COERCE", f'Value "{raw_limit}" is not int.')
+            )
+        elif int(raw_limit) < 1:
+            problems.append(
+                limits.Problem(
+                    ("limit",), "NUMBER_TYPE_MIN", "int value should be greater than or equal to 1."
+                )
+            )
+        elif int(raw_limit) > 100:
+            problems.append(
+                limits.Problem(
+                    ("limit",), "NUMBER_TYPE_MAX", "int value should be less than or equal to 100."
+                )
+            )
+        else:
+            limit = int(raw_limit)
+    anchors: dict[str, int | None] = {}
+    for key in ("before", "after", "around"):
+        raw = query.get(key)
+        if raw is not None and not raw.isdigit():
+            problems.append(
+                limits.Problem((key,), "SNOWFLAKE_TYPE_INVALID", f'Value "{raw}" is not snowflake.')
+            )
+        anchors[key] = int(raw) if raw is not None and raw.isdigit() else None
+    if problems:
+        raise _invalid(problems)
+    return limit, anchors
+
+
+def history_page(
+    messages: list[FakeMessage],
+    limit: int,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    around: int | None = None,
+) -> list[FakeMessage]:
+    """One page of history, newest first, as Discord pages it: the `limit` newest before
+    `before`; the `limit` oldest after `after`; up to `limit` around `around` (itself included,
+    the older half first). Only one anchor counts, in the order around, before, after."""
+    ordered = sorted(messages, key=lambda m: m.id)
+    if around is not None:
+        newer_count = limit // 2
+        older = [m for m in ordered if m.id <= around][-(limit - newer_count) :]
+        newer = [m for m in ordered if m.id > around][:newer_count]
+        page = older + newer
+    elif before is not None:
+        page = [m for m in ordered if m.id < before][-limit:]
+    elif after is not None:
+        page = [m for m in ordered if m.id > after][:limit]
+    else:
+        page = ordered[-limit:]
+    return list(reversed(page))
 
 
 async def _read_body(request: web.Request) -> tuple[Any, list[FakeFile]]:
