@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 
 from bot.clock import Clock, SystemClock
@@ -77,5 +78,10 @@ def build_app(
     )
     # Nothing starts until the first snippet: the local runner is spawned on first use.
     runner = backend_from_url(settings.runner_url)
-    services = Services.build(ctx, runner, reload_content=partial(reload_curriculum, settings, ctx))
+    services = Services.build(
+        ctx,
+        runner,
+        reload_content=partial(reload_curriculum, settings, ctx),
+        lease=timedelta(seconds=settings.delivery_lease_seconds),
+    )
     return App(settings=settings, db=db, services=services, runner=runner)

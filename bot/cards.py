@@ -45,6 +45,7 @@ class Image:
     name: str
     data: bytes
     mime: str = "image/png"
+    alt: str = ""  # what the picture shows, for screen readers (Discord's description)
 
 
 @dataclass(frozen=True)

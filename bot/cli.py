@@ -8,10 +8,10 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -25,9 +25,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Database schema (Alembic) commands.", no_args_is_help=True)
+schedule_app = typer.Typer(
+    help="A server's timed posts (lessons, daily challenge, leaderboard).", no_args_is_help=True
+)
 content_app = typer.Typer(help="Roadmap and quiz content.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(content_app, name="content")
+app.add_typer(schedule_app, name="schedule")
 app.add_typer(runner_app, name="runner")
 
 log = logging.getLogger("bot")
@@ -322,6 +326,86 @@ def content_check(
     )
     typer.echo(text)
     raise typer.Exit(code)
+
+
+def _with_services(work: Callable[[Any], Awaitable[Any]]) -> None:
+    """Build the app (as every adapter does), run one service call, print its card."""
+    from rich.console import Console
+
+    from bot.adapters.console.render import print_card
+    from bot.app import build_app
+    from bot.cards import UserError
+
+    settings = _settings()
+    with user_errors():
+        studybot = build_app(settings)
+
+    async def call() -> Any:
+        try:
+            return await work(studybot.services)
+        finally:
+            await studybot.aclose()
+
+    try:
+        card = asyncio.run(call())
+    except UserError as error:
+        fail(f"studybot: {error}", 2)
+    print_card(Console(highlight=False), card)
+
+
+GuildOption = Annotated[int, typer.Option("--guild", help="The server's id (the console's: 1).")]
+
+
+@schedule_app.command("set")
+def schedule_set(
+    guild: GuildOption,
+    kind: Annotated[str, typer.Argument(help="lessons, challenge or leaderboard")],
+    time: Annotated[str, typer.Option(help="HH:MM in the server's zone.")],
+    channel: Annotated[int | None, typer.Option(help="The channel id (none: the console).")] = None,
+    days: Annotated[
+        str, typer.Option(help="daily, weekdays or mon,wed,fri (leaderboard: its day).")
+    ] = "daily",
+    track: Annotated[str | None, typer.Option(help="lessons: the track to start at.")] = None,
+    period: Annotated[str, typer.Option(help="leaderboard: week, month or all.")] = "week",
+) -> None:
+    """Set one of a server's schedules (replacing the one of that kind)."""
+    wanted = kind.strip().lower()
+
+    async def work(services: Any) -> Any:
+        schedules = services.schedules
+        if wanted == "lessons":
+            return await schedules.set_lessons(guild, channel, time, days, track)
+        if wanted == "challenge":
+            return await schedules.set_challenge(guild, channel, time)
+        if wanted == "leaderboard":
+            return await schedules.set_leaderboard(guild, channel, days, time, period)
+        return await schedules.off(guild, wanted)  # refuses with the list of kinds
+
+    _with_services(work)
+
+
+@schedule_app.command("show")
+def schedule_show(guild: GuildOption) -> None:
+    """A server's schedules, their next posts and any problem."""
+    _with_services(lambda services: services.schedules.show(guild))
+
+
+@schedule_app.command("off")
+def schedule_off(
+    guild: GuildOption,
+    kind: Annotated[str, typer.Argument(help="lessons, challenge or leaderboard")],
+) -> None:
+    """Stop one of a server's schedules."""
+    _with_services(lambda services: services.schedules.off(guild, kind))
+
+
+@schedule_app.command("preview")
+def schedule_preview(
+    guild: GuildOption,
+    days: Annotated[int, typer.Option(help="How many days ahead.")] = 7,
+) -> None:
+    """What the server's schedules will post, and when, in the server's zone."""
+    _with_services(lambda services: services.schedules.preview(guild, days))
 
 
 def main() -> None:

@@ -66,3 +66,9 @@ class DailyOpen(Intent):
     """Open the form to type the answer to the server's challenge of `day`."""
 
     day: date
+
+
+class MyRank(Intent):
+    """Where the presser stands on a leaderboard period (answered privately)."""
+
+    period: str = Field(pattern=r"^(week|month|all)$")

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,39 @@ class Settings(BaseSettings):
     # How long discord.py waits for more servers before `ready` (a few servers: lower is fine).
     discord_guild_ready_timeout: float = Field(default=2.0, gt=0, le=60)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # One bot as several processes (Discord's sharding): how many shards in all, and which
+    # this process runs (`0,1`). Each process schedules only its shards' servers.
+    shard_count: int | None = Field(default=None, ge=1, le=4096)
+    shard_ids: str = ""
+    # Timed posts: off for a process that should only answer (its shards' posts go nowhere).
+    scheduler: bool = True
+    # How long a claimed post belongs to the process that claimed it before another may check
+    # the channel and take it over (a crash between claiming and recording, say).
+    delivery_lease_seconds: float = Field(default=120.0, gt=0, le=3600)
+
+    @property
+    def shards(self) -> tuple[int, tuple[int, ...]]:
+        """(count, ids) this process runs; (1, (0,)) unsharded."""
+        count = self.shard_count or 1
+        ids = tuple(int(x) for x in self.shard_ids.split(",") if x.strip()) or tuple(range(count))
+        return count, ids
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        count, ids = self.shards
+        if self.shard_ids and self.shard_count is None:
+            raise ValueError("STUDYBOT_SHARD_IDS needs STUDYBOT_SHARD_COUNT too")
+        if any(i >= count for i in ids):
+            raise ValueError(f"shard ids {list(ids)} must each be below the shard count {count}")
+        return self
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_list(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"\d{1,4}(\s*,\s*\d{1,4})*", value):
+            raise ValueError(f"{value!r} is not a list of shard numbers like 0,1")
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

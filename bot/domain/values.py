@@ -7,7 +7,7 @@ that builds queries.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -123,3 +123,75 @@ class Profile:
     days: tuple[date, ...]
     answered: int
     correct: int
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """A stored schedule, with the zone and grace window of its server."""
+
+    id: int
+    guild_id: int
+    kind: str
+    channel_id: int | None
+    hour: int
+    minute: int
+    days: str
+    track: str | None
+    period: str | None
+    cursor: str | None
+    enabled: bool
+    problem: str | None
+    configured_by: int | None
+    guild_timezone: str | None
+    grace_hours: int
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What claiming a post's key found. `status`: `new` (claimed now: post it), `stale` (an
+    earlier claim lapsed without a message: look for it in the channel, then post), `done`
+    (posted or skipped before) or `busy` (another process holds a live claim)."""
+
+    status: str
+    delivery_id: int | None = None
+    ref: str | None = None
+    message_id: int | None = None
+    claimed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    id: int
+    guild_id: int
+    kind: str
+    key: str
+    ref: str | None
+    state: str
+    channel_id: int | None
+    message_id: int | None
+    fire_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReminderTarget:
+    """A member who asked for reminders, with what deciding one needs."""
+
+    guild_id: int
+    user_id: int
+    display_name: str
+    timezone: str | None
+    guild_timezone: str | None
+    reminded_on: date | None
+    last_active_day: date | None
+
+
+@dataclass(frozen=True)
+class ChallengePost:
+    """A claimed challenge post, made in one transaction: the claim, the day's challenge, how
+    many have answered it, and the previous challenge post (whose answer it reveals)."""
+
+    claim: Claim
+    challenge: Challenge | None = None
+    answered: int = 0
+    previous: DeliveryRow | None = None

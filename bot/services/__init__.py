@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.runner.client import RunnerBackend
 from bot.services.admin import AdminService, ReloadContent
@@ -12,8 +13,10 @@ from bot.services.leaderboard import LeaderboardService
 from bot.services.lessons import LessonService
 from bot.services.progress import ProgressService
 from bot.services.quizzes import QuizService
+from bot.services.reminders import ReminderService
 from bot.services.reviews import ReviewService
 from bot.services.runs import RunService
+from bot.services.schedules import DEFAULT_LEASE, ScheduleService
 
 
 @dataclass
@@ -27,6 +30,8 @@ class Services:
     leaderboard: LeaderboardService
     runs: RunService
     admin: AdminService
+    schedules: ScheduleService
+    reminders: ReminderService
 
     @classmethod
     def build(
@@ -34,16 +39,22 @@ class Services:
         ctx: Context,
         runner: RunnerBackend | None = None,
         reload_content: ReloadContent | None = None,
+        lease: timedelta = DEFAULT_LEASE,
     ) -> Services:
         quizzes = QuizService(ctx)
+        lessons = LessonService(ctx)
+        challenges = ChallengeService(ctx, quizzes)
+        leaderboard = LeaderboardService(ctx)
         return cls(
             ctx=ctx,
-            lessons=LessonService(ctx),
+            lessons=lessons,
             quizzes=quizzes,
             reviews=ReviewService(ctx, quizzes),
-            challenges=ChallengeService(ctx, quizzes),
+            challenges=challenges,
             progress=ProgressService(ctx),
-            leaderboard=LeaderboardService(ctx),
+            leaderboard=leaderboard,
             runs=RunService(ctx, runner),
             admin=AdminService(ctx, reload_content),
+            schedules=ScheduleService(ctx, lessons, challenges, leaderboard, lease),
+            reminders=ReminderService(ctx),
         )

@@ -40,7 +40,7 @@ class ChallengeService:
         zone = member_zone(None, settings.timezone if settings else None)
         return local_day(self.ctx.clock.now(), zone)
 
-    def _pick(self, guild_id: int, day: date) -> tuple[str, int]:
+    def pick(self, guild_id: int, day: date) -> tuple[str, int]:
         return pick_daily(guild_id, day, list(self.ctx.curriculum.items))
 
     def shown(self, challenge: Challenge) -> Question:
@@ -53,11 +53,21 @@ class ChallengeService:
         """Today's challenge (created on first use) and how many have answered it."""
         day = await self.guild_today(guild_id)
         return await self.ctx.store.daily_challenge(
-            guild_id, day, self._pick(guild_id, day), self.ctx.clock.now()
+            guild_id, day, self.pick(guild_id, day), self.ctx.clock.now()
         )
 
     async def card(self, who: MemberRef) -> Card:
         challenge, answered = await self.today(who.guild_id)
+        return self.challenge_card(challenge, answered)
+
+    async def of_day(self, guild_id: int, day: date) -> tuple[Challenge, int]:
+        """The guild's challenge of a given local date (created on first use)."""
+        return await self.ctx.store.daily_challenge(
+            guild_id, day, self.pick(guild_id, day), self.ctx.clock.now()
+        )
+
+    def challenge_card(self, challenge: Challenge, answered: int) -> Card:
+        """The question for everyone: answer buttons that act for whoever presses them."""
         question = self.shown(challenge)
         body = question.prompt
         if question.code:
@@ -111,7 +121,7 @@ class ChallengeService:
             )
 
         judged, recorded = await self.ctx.store.answer_challenge(
-            who, day, self._pick(who.guild_id, day), self.ctx.clock.now(), judge
+            who, day, self.pick(who.guild_id, day), self.ctx.clock.now(), judge
         )
         if not recorded.new:
             raise UserError("You already answered today's challenge; come back tomorrow.")
@@ -131,4 +141,18 @@ class ChallengeService:
             footer=f"{recorded.xp_total} XP in all · a new challenge tomorrow",
             tone=tone,
             ephemeral=True,
+        )
+
+    async def reveal_card(self, challenge: Challenge) -> Card:
+        """The answer under yesterday's post once it closes: in a spoiler, with how it went."""
+        answered, right = await self.ctx.store.challenge_results(challenge.id)
+        question = self.quizzes.question(challenge.item_id, challenge.seed)
+        if answered:
+            share = f"{right} of {answered} got it right ({100 * right / answered:.0f}%)."
+        else:
+            share = "Nobody answered this one."
+        return Card(
+            title=f"🔓 The answer to the challenge of {challenge.day.isoformat()}",
+            body=f"The answer: ||{question.expected_text}||\n\n{share}\n\n{question.explanation}",
+            tone=Tone.INFO,
         )

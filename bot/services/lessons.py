@@ -11,6 +11,7 @@ import difflib
 
 from bot.cards import Action, Card, CardField, Style, Tone, UserError
 from bot.curriculum.model import Lesson
+from bot.domain.pages import pages
 from bot.domain.progress import XP_LESSON_DONE
 from bot.domain.values import MemberRef
 from bot.intents import MarkDone, StartQuiz
@@ -133,6 +134,40 @@ class LessonService:
                 Action(self.quiz_intent(lesson), "Quiz me on this", Style.PRIMARY),
             ),
         )
+
+    def post_cards(self, lesson: Lesson) -> list[Card]:
+        """The lesson as a timed post: its pages as cards, the buttons on the first and last."""
+        curriculum = self.ctx.curriculum
+        ordered = [item.id for item in curriculum.lessons_in_order()]
+        track = curriculum.track(lesson.track)
+        texts = pages(lesson.body)
+        actions = (
+            Action(MarkDone(lesson=lesson.id), "Mark done", Style.SUCCESS),
+            Action(self.quiz_intent(lesson), "Quiz me on this", Style.PRIMARY),
+        )
+        cards = []
+        for number, text in enumerate(texts, 1):
+            title = (
+                lesson.title if number == 1 else f"{lesson.title} · page {number} of {len(texts)}"
+            )
+            footer = (
+                f"Lesson {ordered.index(lesson.id) + 1} of {len(ordered)} · {track.title}"
+                f" · {lesson.minutes} min"
+                if number == 1
+                else ""
+            )
+            more = (
+                "\n\n*The lesson goes on in the thread below.*" if number == 1 < len(texts) else ""
+            )
+            cards.append(
+                Card(
+                    title=title,
+                    body=text + more,
+                    footer=footer,
+                    actions=actions if number in (1, len(texts)) else (),
+                )
+            )
+        return cards
 
     async def mark_done(self, who: MemberRef, lesson_id: str | None = None) -> Card:
         """Mark a lesson done (the member's next one when none is named)."""

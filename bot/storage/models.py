@@ -42,21 +42,32 @@ class GuildSettings(SQLModel, table=True):
     challenge_channel_id: int | None = _id(default=None, nullable=True)
     leaderboard_channel_id: int | None = _id(default=None, nullable=True)
     moderator_role_id: int | None = _id(default=None, nullable=True)
+    grace_hours: int = 6  # a post missed while the bot was down goes out this late, no later
     created_at: datetime = _instant()
     updated_at: datetime = _instant()
 
 
 class Schedule(SQLModel, table=True):
-    """When a guild's timed posts go out; the scheduler reads these, its job store is a cache."""
+    """When and where a guild's timed posts go out. The database is the source of truth; the
+    scheduler's jobs are rebuilt from these rows at start and whenever one changes."""
 
     __tablename__ = "schedules"
     __table_args__ = (UniqueConstraint("guild_id", "kind", name="uq_schedule_guild_kind"),)
 
     id: int | None = Field(default=None, primary_key=True)
     guild_id: int = _id(index=True)
-    kind: str = Field(max_length=32)  # lesson | challenge | leaderboard
-    cron: str = Field(max_length=64)  # crontab fields, read in the guild's time zone
+    kind: str = Field(max_length=16)  # lessons | challenge | leaderboard
+    channel_id: int | None = _id(default=None, nullable=True)
+    hour: int
+    minute: int
+    days: str = Field(max_length=32)  # daily | weekdays | mon,wed,fri
+    track: str | None = Field(default=None, max_length=64)  # lessons: where the walk starts
+    period: str | None = Field(default=None, max_length=8)  # leaderboard: week | month | all
+    cursor: str | None = Field(default=None, max_length=64)  # lessons: the next lesson to post
     enabled: bool = True
+    problem: str | None = Field(default=None, max_length=300)  # why it was switched off
+    configured_by: int | None = _id(default=None, nullable=True)  # told if it breaks
+    created_at: datetime = _instant()
     updated_at: datetime = _instant()
 
 
@@ -74,6 +85,9 @@ class Member(SQLModel, table=True):
     streak_best: int = 0
     last_active_day: date | None = None
     freezes: int = 0  # streak freezes held: earned and spent by the learning-engine rules
+    reminders: bool = False  # a DM near the end of a day without study
+    reminded_on: date | None = None  # the local date of the last reminder (one a day)
+    feed_seen_at: datetime | None = _instant(nullable=True)  # the console's /feed
     created_at: datetime = _instant()
 
 
@@ -204,7 +218,12 @@ class ChallengeAnswer(SQLModel, table=True):
 
 
 class Delivery(SQLModel, table=True):
-    """A post made (or being made) by a timed job: one per (guild, kind, key)."""
+    """A post made (or being made) by a timed job: one per (guild, kind, key).
+
+    A job claims the key before posting (`state` claimed, with a lease), records the message
+    after; a claim whose lease ran out without a message is checked against the channel and
+    then posted or marked, so a crash between the two never posts twice or not at all.
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (UniqueConstraint("guild_id", "kind", "key", name="uq_delivery"),)
@@ -213,9 +232,15 @@ class Delivery(SQLModel, table=True):
     guild_id: int = _id()
     kind: str = Field(max_length=32)
     key: str = Field(max_length=128)
+    ref: str | None = Field(default=None, max_length=128)  # the lesson, challenge day, …
+    state: str = Field(default="claimed", max_length=16)  # claimed | posted | skipped
     channel_id: int | None = _id(default=None, nullable=True)
     message_id: int | None = _id(default=None, nullable=True)
+    fire_at: datetime | None = _instant(nullable=True)
+    lease_until: datetime | None = _instant(nullable=True)
+    detail: str | None = Field(default=None, max_length=300)
     created_at: datetime = _instant()
+    updated_at: datetime | None = _instant(nullable=True)
 
 
 class Run(SQLModel, table=True):

@@ -16,11 +16,14 @@ from typing import Any
 
 from sqlalchemy import Boolean, Date, Insert, Integer, TextClause, bindparam, case, func, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, and_, col, select
 
 from bot.domain.progress import StreakRun, local_day, member_zone, streak_run
 from bot.domain.values import (
     Challenge,
+    ChallengePost,
+    Claim,
     DueReview,
     Judged,
     MemberRef,
@@ -28,13 +31,13 @@ from bot.domain.values import (
     Profile,
     Recorded,
     RunState,
+    ScheduleRow,
     Standing,
     StepOutcome,
 )
 from bot.storage.db import Database
 from bot.storage.models import (
     ChallengeAnswer,
-    DailyChallenge,
     GuildSettings,
     LessonProgress,
     Member,
@@ -44,6 +47,7 @@ from bot.storage.models import (
     Run,
     XpEvent,
 )
+from bot.storage.timed import TimedStore
 from bot.storage.types import UTCDateTime
 
 JudgeStep = Callable[[RunState], Judged]
@@ -138,6 +142,19 @@ _ADVANCE_RUN = _sql(
 )
 
 
+_INSERT_CHALLENGE = _sql(
+    "INSERT INTO daily_challenges (guild_id, day, item_id, seed, created_at)"
+    " VALUES (:g, :day, :item, :seed, :at) ON CONFLICT (guild_id, day) DO NOTHING",
+    day=Date(),
+    at=UTCDateTime(),
+)
+_CHALLENGE_OF_DAY = _sql(
+    "SELECT id, item_id, seed FROM daily_challenges WHERE guild_id = :g AND day = :day",
+    day=Date(),
+)
+_ANSWER_COUNT = _sql("SELECT count(*) FROM challenge_answers WHERE challenge_id = :id")
+
+
 def _run_state(row: Sequence[Any]) -> RunState:
     run_id, guild_id, user_id, name, kind, ref, plan, step, results = tuple(row)
     pairs = tuple((str(item), int(seed)) for item, seed in json.loads(plan))
@@ -174,6 +191,7 @@ def _streak(row: Sequence[Any] | None) -> StreakRun:
 class Store:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.timed = TimedStore(db)  # schedules, deliveries, reminders
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -607,6 +625,34 @@ class Store:
 
         return await self.db.read(work)
 
+    async def rank_of(
+        self, guild_id: int, user_id: int, since: datetime | None
+    ) -> tuple[int, int, int] | None:
+        """(rank, XP, members ranked) of one member in a period; None without XP in it. Ties
+        are broken as the board breaks them (by user id)."""
+
+        def work(session: Session) -> tuple[int, int, int] | None:
+            if since is None:
+                scores = session.execute(
+                    select(Member.user_id, Member.xp_total).where(
+                        col(Member.guild_id) == guild_id, col(Member.xp_total) > 0
+                    )
+                ).all()
+            else:
+                scores = session.execute(
+                    select(XpEvent.user_id, func.sum(col(XpEvent.amount)))
+                    .where(col(XpEvent.guild_id) == guild_id, col(XpEvent.at) >= since)
+                    .group_by(col(XpEvent.user_id))
+                ).all()
+            table = {int(str(u)): int(str(xp)) for u, xp in scores if int(str(xp)) > 0}
+            if user_id not in table:
+                return None
+            mine = table[user_id]
+            ahead = sum(1 for u, xp in table.items() if xp > mine or (xp == mine and u < user_id))
+            return ahead + 1, mine, len(table)
+
+        return await self.db.read(work)
+
     # -- snippet runs --------------------------------------------------------------------
 
     async def runs_since(self, who: MemberRef, since: datetime) -> int:
@@ -702,19 +748,10 @@ class Store:
         """The guild's challenge of the day, created by the first caller: insert, then read
         what won (ours or a concurrent caller's), in the same transaction."""
         item_id, seed = pick
-        self._insert_ignore(
-            session,
-            self._insert(DailyChallenge).values(
-                guild_id=guild_id, day=day, item_id=item_id, seed=seed, created_at=at
-            ),
-        )
-        row: DailyChallenge = session.execute(
-            select(DailyChallenge).where(
-                col(DailyChallenge.guild_id) == guild_id, col(DailyChallenge.day) == day
-            )
-        ).scalar_one()
-        assert row.id is not None
-        return Challenge(row.id, row.guild_id, row.day, row.item_id, row.seed)
+        params = {"g": guild_id, "day": day, "item": item_id, "seed": seed, "at": at}
+        session.execute(_INSERT_CHALLENGE, params)
+        found = session.execute(_CHALLENGE_OF_DAY, params).one()
+        return Challenge(int(found[0]), guild_id, day, str(found[1]), int(found[2]))
 
     async def daily_challenge(
         self, guild_id: int, day: date, pick: tuple[str, int], at: datetime
@@ -732,6 +769,48 @@ class Store:
             return challenge, int(count)
 
         return await self.db.write(work)
+
+    async def claim_challenge(
+        self,
+        schedule: ScheduleRow,
+        key: str,
+        day: date,
+        pick: tuple[str, int],
+        fire_at: datetime,
+        at: datetime,
+        lease: timedelta,
+    ) -> ChallengePost:
+        """Claim a day's challenge post and make everything it shows, in one transaction."""
+
+        def work(session: Session) -> ChallengePost:
+            claim = self.timed.claim_in(session, schedule, "challenge", key, fire_at, at, lease)
+            if claim.status not in ("new", "stale"):
+                return ChallengePost(claim)
+            challenge = self._challenge(session, schedule.guild_id, day, pick, at)
+            answered: Any = session.execute(_ANSWER_COUNT, {"id": challenge.id}).scalar_one()
+            previous = self.timed.latest_posted_in(
+                session, schedule.guild_id, "challenge", f"challenge:{day.isoformat()}"
+            )
+            return ChallengePost(claim, challenge, int(str(answered)), previous)
+
+        try:
+            return await self.db.write(work)
+        except IntegrityError:
+            return ChallengePost(Claim("busy"))
+
+    async def challenge_results(self, challenge_id: int) -> tuple[int, int]:
+        """How many members answered a challenge, and how many of them were right."""
+
+        def work(session: Session) -> tuple[int, int]:
+            answered, right = session.execute(
+                select(
+                    func.count(col(ChallengeAnswer.id)),
+                    func.coalesce(func.sum(case((col(ChallengeAnswer.correct), 1), else_=0)), 0),
+                ).where(col(ChallengeAnswer.challenge_id) == challenge_id)
+            ).one()
+            return int(str(answered)), int(str(right))
+
+        return await self.db.read(work)
 
     async def answer_challenge(
         self,

@@ -24,7 +24,7 @@ SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 @pytest.fixture
 async def payload(tmp_path: Path) -> AsyncIterator[list[dict[str, Any]]]:
     app = build_app(load_settings(database_url=f"sqlite:///{tmp_path / 'studybot.db'}"))
-    bot = StudyBot(app)
+    bot = StudyBot(app.services, scheduler=False)
     try:
         await load_features(bot)
         yield [command.to_dict(bot.tree) for command in bot.tree._get_all_commands()]
@@ -79,12 +79,18 @@ async def test_the_command_surface_is_the_issues(payload: list[dict[str, Any]]) 
     assert surface == [
         "/admin content reload",
         "/admin leaderboard [period] [channel]",
+        "/admin schedule challenge channel time",
+        "/admin schedule leaderboard channel day time period",
+        "/admin schedule lessons channel time [days] [track]",
+        "/admin schedule off kind",
+        "/admin schedule show",
         "/admin setup [lessons] [challenges] [leaderboards] [timezone] [moderator_role]",
         "/daily",
         "/leaderboard [period]",
         "/lesson [lesson]",
         "/profile [member]",
         "/quiz [topic] [count]",
+        "/remind switch",
         "/review",
         "/roadmap",
         "/run [code]",
@@ -110,6 +116,7 @@ async def test_the_command_surface_is_the_issues(payload: list[dict[str, Any]]) 
         ("quiz", "topic"),
         ("timezone", "zone"),
         ("admin", "timezone"),
+        ("admin", "track"),
     }
 
 

@@ -3,6 +3,9 @@ place that turns a Card's intents into the commands a console member types."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 from rich.console import Console, Group, RenderableType
 from rich.markdown import Markdown
 from rich.panel import Panel
@@ -36,8 +39,20 @@ def _line_breaks_kept(text: str) -> str:
     return "\n".join(out)
 
 
+_TIMESTAMP = re.compile(r"<t:(\d{1,12})(?::[tTdDfFR])?>")
+_CHANNEL = re.compile(r"<#(\d+)>")
+
+
+def _console_text(text: str) -> str:
+    """Discord's timestamp and channel mentions as a terminal shows them (UTC, #id)."""
+    text = _TIMESTAMP.sub(
+        lambda m: datetime.fromtimestamp(int(m[1]), UTC).strftime("%a %d %b %Y %H:%M UTC"), text
+    )
+    return _CHANNEL.sub(lambda m: f"#{m[1]}", text)
+
+
 def _markdown(text: str) -> Markdown:
-    return Markdown(_line_breaks_kept(text))
+    return Markdown(_line_breaks_kept(_console_text(text)))
 
 
 def render_card(card: Card) -> RenderableType:

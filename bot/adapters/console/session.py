@@ -25,6 +25,7 @@ from typing import Protocol, TextIO
 from rich.console import Console
 from rich.markup import escape
 
+from bot.adapters.console.feed import catch_up
 from bot.adapters.console.render import print_card
 from bot.cards import Card, UserError
 from bot.domain.values import MemberRef
@@ -46,6 +47,7 @@ HELP = """\
 - `/topics` — the quiz topics
 - `/streak`, `/profile` — your streak, XP, lessons and accuracy
 - `/leaderboard [week|month|all]` — this server's leaderboard
+- `/feed` — what the server's schedule posted since you last looked
 - `/timezone ZONE` — the IANA zone your days are counted in
 - `/run CODE` — run a Python snippet (numpy, pandas, scikit-learn, matplotlib, seaborn);
   `/run` alone collects lines until `/end`; plots are saved to files; `/again` runs it again
@@ -133,6 +135,7 @@ class ConsoleSession:
             "timezone": self._timezone,
             "run": self._run,
             "again": self._again,
+            "feed": self._feed,
         }
 
     # -- commands ------------------------------------------------------------------------
@@ -172,6 +175,21 @@ class ConsoleSession:
         card = await self.services.challenges.card(self.who)
         self.daily = await self.services.challenges.guild_today(self.who.guild_id)
         return card
+
+    async def _feed(self, args: list[str], raw: str) -> Card | None:
+        """What the server's schedule posted since you last looked."""
+        notices = await catch_up(self.services, self.who.guild_id)
+        for notice in notices:
+            self._say(notice)
+        cards = await self.services.schedules.feed(self.who)
+        if not cards:
+            return Card(
+                title="📬 Nothing new", body="The server's schedule has posted nothing new."
+            )
+        self.out.print(f"📬 From the server's schedule ({len(cards)} new):", highlight=False)
+        for card in cards:
+            print_card(self.out, card)
+        return None
 
     async def _topics(self, args: list[str], raw: str) -> Card:
         topics = self.services.ctx.curriculum.topics
@@ -335,6 +353,8 @@ class ConsoleSession:
                 f"Studybot console — {self.who.display_name} in server {self.who.guild_id}. "
                 "Type /help for commands, /quit (or Ctrl-D) to leave."
             )
+        if await self.services.ctx.store.timed.schedules(self.who.guild_id):
+            await self._show(self._feed([], ""), "/feed")
         with self._ctrl_c_stops_runs():
             while True:
                 line = await lines.read(self._prompt())

@@ -27,6 +27,7 @@ REFUSED = "You need the Manage Server permission or the moderator role for /admi
 @app_commands.default_permissions(manage_guild=True)
 class Admin(commands.GroupCog, group_name="admin", group_description="Moderator tools"):
     content = app_commands.Group(name="content", description="Lessons and quiz banks")
+    schedule = app_commands.Group(name="schedule", description="What the bot posts, and when")
 
     def __init__(self, bot: StudyBot) -> None:
         self.bot = bot
@@ -90,7 +91,9 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Moderator 
     ) -> None:
         services = self.bot.services
         guild_id = member_ref(interaction).guild_id
-        card = await services.leaderboard.card(guild_id, period.value if period else "week")
+        card = await services.leaderboard.card(
+            guild_id, period.value if period else "week", chart=True
+        )
         await interaction.response.defer(ephemeral=True, thinking=True)
         target = channel or await self._leaderboard_channel(interaction, guild_id)
         where = str(getattr(target, "mention", "that channel"))
@@ -120,6 +123,128 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Moderator 
         if not isinstance(channel, discord.abc.Messageable):
             raise UserError("The leaderboard channel set with /admin setup cannot take messages.")
         return channel
+
+    # -- schedules ----------------------------------------------------------------------
+
+    @staticmethod
+    def _postable(interaction: discord.Interaction[Any], channel: discord.TextChannel) -> int:
+        """The channel's id if the bot may post there, else a sentence saying what is missing."""
+        me = interaction.guild.me if interaction.guild else None
+        if me is not None:
+            allowed = channel.permissions_for(me)
+            missing = [
+                label
+                for flag, label in (
+                    ("view_channel", "View Channel"),
+                    ("send_messages", "Send Messages"),
+                    ("embed_links", "Embed Links"),
+                    ("create_public_threads", "Create Public Threads"),
+                )
+                if not getattr(allowed, flag)
+            ]
+            if missing:
+                raise UserError(
+                    f"I cannot post in {channel.mention}: give me {', '.join(missing)} there, "
+                    "or pick another channel."
+                )
+        return channel.id
+
+    @schedule.command(name="lessons", description="Post the roadmap's lessons in order")
+    @app_commands.describe(
+        channel="Where lessons are posted",
+        time="HH:MM in the server's time zone, e.g. 08:00",
+        days="daily, weekdays, or days like mon,wed,fri",
+        track="Start at this track (default: the start of the roadmap)",
+    )
+    async def schedule_lessons(
+        self,
+        interaction: discord.Interaction[StudyBot],
+        channel: discord.TextChannel,
+        time: str,
+        days: str = "daily",
+        track: str | None = None,
+    ) -> None:
+        card = await self.bot.services.schedules.set_lessons(
+            member_ref(interaction).guild_id,
+            self._postable(interaction, channel),
+            time,
+            days,
+            track,
+            by=interaction.user.id,
+        )
+        await send_cards(interaction, card)
+
+    @schedule_lessons.autocomplete("track")
+    async def track_choices(
+        self, interaction: discord.Interaction[StudyBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        wanted = current.strip().casefold()
+        tracks = self.bot.services.ctx.curriculum.tracks
+        return [
+            app_commands.Choice(name=t.title[:100], value=t.id)
+            for t in tracks
+            if wanted in t.title.casefold() or wanted in t.id
+        ][:25]
+
+    @schedule.command(name="challenge", description="Post the daily challenge")
+    @app_commands.describe(
+        channel="Where the challenge is posted", time="HH:MM in the server's time zone"
+    )
+    async def schedule_challenge(
+        self, interaction: discord.Interaction[StudyBot], channel: discord.TextChannel, time: str
+    ) -> None:
+        card = await self.bot.services.schedules.set_challenge(
+            member_ref(interaction).guild_id,
+            self._postable(interaction, channel),
+            time,
+            by=interaction.user.id,
+        )
+        await send_cards(interaction, card)
+
+    @schedule.command(name="leaderboard", description="Keep a leaderboard message up to date")
+    @app_commands.describe(
+        channel="Where the leaderboard is posted",
+        day="A weekday (mon … sun) or daily",
+        time="HH:MM in the server's time zone",
+        period="Which XP counts",
+    )
+    @app_commands.choices(period=PERIODS)
+    async def schedule_leaderboard(
+        self,
+        interaction: discord.Interaction[StudyBot],
+        channel: discord.TextChannel,
+        day: str,
+        time: str,
+        period: app_commands.Choice[str],
+    ) -> None:
+        card = await self.bot.services.schedules.set_leaderboard(
+            member_ref(interaction).guild_id,
+            self._postable(interaction, channel),
+            day,
+            time,
+            period.value,
+            by=interaction.user.id,
+        )
+        await send_cards(interaction, card)
+
+    @schedule.command(name="show", description="This server's schedules and their next posts")
+    async def schedule_show(self, interaction: discord.Interaction[StudyBot]) -> None:
+        card = await self.bot.services.schedules.show(member_ref(interaction).guild_id)
+        await send_cards(interaction, card)
+
+    @schedule.command(name="off", description="Stop one of this server's schedules")
+    @app_commands.choices(
+        kind=[
+            app_commands.Choice(name="lessons", value="lessons"),
+            app_commands.Choice(name="challenge", value="challenge"),
+            app_commands.Choice(name="leaderboard", value="leaderboard"),
+        ]
+    )
+    async def schedule_off(
+        self, interaction: discord.Interaction[StudyBot], kind: app_commands.Choice[str]
+    ) -> None:
+        card = await self.bot.services.schedules.off(member_ref(interaction).guild_id, kind.value)
+        await send_cards(interaction, card)
 
     @content.command(name="reload", description="Reload and check lessons and quiz banks")
     async def reload(self, interaction: discord.Interaction[StudyBot]) -> None:

@@ -28,6 +28,8 @@ from bot.adapters.discord.interact import (
     modal_values,
     reply_error,
 )
+from bot.adapters.discord.poster import DiscordPoster
+from bot.scheduling.dispatcher import Dispatcher, Shards
 from bot.services import Services
 from bot.settings import Settings
 
@@ -61,7 +63,10 @@ class StudyTree(app_commands.CommandTree["StudyBot"]):
         await reply_error(interaction, error)
 
 
-class StudyBot(commands.Bot):
+class StudyBot(commands.AutoShardedBot):
+    """The bot; with shards set (`STUDYBOT_SHARD_COUNT/IDS`) one of several processes, each
+    connected to its own shards and dispatching only their servers' timed posts."""
+
     def __init__(
         self,
         services: Services,
@@ -70,6 +75,9 @@ class StudyBot(commands.Bot):
         api_base: str = "",
         gateway_url: str = "",
         guild_ready_timeout: float = 2.0,
+        shard_count: int | None = None,
+        shard_ids: tuple[int, ...] | None = None,
+        scheduler: bool = True,
     ) -> None:
         # No voice here: skip discord.py's warnings about the voice libraries not being installed.
         discord.VoiceClient.warn_nacl = False
@@ -84,8 +92,19 @@ class StudyBot(commands.Bot):
             allowed_installs=app_commands.AppInstallationType(guild=True),
             guild_ready_timeout=guild_ready_timeout,
             chunk_guilds_at_startup=False,
+            shard_count=shard_count or 1,
+            # discord.py types shard_ids as list[int], but None (its default) means "all".
+            shard_ids=list(shard_ids) if shard_ids is not None else None,  # type: ignore[arg-type]
         )
         self.services = services
+        count = shard_count or 1
+        self.dispatcher: Dispatcher | None = None
+        if scheduler:
+            owned = frozenset(shard_ids if shard_ids is not None else range(count))
+            self.dispatcher = Dispatcher(
+                services, DiscordPoster(self), services.ctx.clock, Shards(count, owned)
+            )
+        self._dispatching = False
         self.sync_on_start = sync_on_start
         self.api_base = api_base
         self.gateway_url = gateway_url
@@ -93,11 +112,15 @@ class StudyBot(commands.Bot):
 
     @classmethod
     def from_settings(cls, services: Services, settings: Settings, **overrides: Any) -> StudyBot:
+        count, ids = settings.shards
         options: dict[str, Any] = {
             "sync_on_start": settings.sync_on_start,
             "api_base": settings.discord_api_base,
             "gateway_url": settings.discord_gateway_url,
             "guild_ready_timeout": settings.discord_guild_ready_timeout,
+            "shard_count": count if settings.shard_count else None,
+            "shard_ids": ids if settings.shard_count else None,
+            "scheduler": settings.scheduler,
             **overrides,
         }
         return cls(services, **options)
@@ -115,6 +138,19 @@ class StudyBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
+        if self.dispatcher is not None and not self._dispatching:
+            # After the first ready, so channels and permissions are cached for the catch-up.
+            self._dispatching = True
+            await self.dispatcher.start()
+            log.info("dispatching timed posts: %d jobs", len(self.dispatcher._jobs))
+
+    async def close(self) -> None:
+        if self.dispatcher is not None:
+            await self.dispatcher.stop()
+        try:
+            await super().close()
+        except AttributeError:  # never logged in: AutoShardedClient has no event queue yet
+            await self.http.close()
 
     def add_modal_route(self, template: str, handler: ModalHandler) -> None:
         """Modal submissions whose custom_id fully matches `template` go to `handler`."""

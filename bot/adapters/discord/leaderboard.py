@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord.bot import StudyBot
-from bot.adapters.discord.interact import member_ref, send_cards
+from bot.adapters.discord.ids import IntentButton
+from bot.adapters.discord.interact import member_ref, send_cards, services_of
+from bot.intents import MyRank
 
 PERIODS = [
     app_commands.Choice(name="this week", value="week"),
@@ -35,5 +39,16 @@ class Leaderboard(commands.Cog):
         await send_cards(interaction, card)
 
 
+class MyRankButton(IntentButton, intent=MyRank, prefix="board:rank", fields=("period",)):
+    """Under a posted leaderboard: where the presser stands, privately."""
+
+    async def handle(self, interaction: discord.Interaction[Any], intent: MyRank) -> None:
+        card = await services_of(interaction).leaderboard.my_rank(
+            member_ref(interaction), intent.period
+        )
+        await send_cards(interaction, card)
+
+
 async def setup(bot: StudyBot) -> None:
     await bot.add_cog(Leaderboard(bot))
+    bot.add_dynamic_items(MyRankButton)

@@ -57,6 +57,20 @@ class Progress(commands.Cog):
         card = await self.bot.services.progress.set_timezone(member_ref(interaction), zone)
         await send_cards(interaction, card)
 
+    @app_commands.command(name="remind", description="A DM on days you have not studied yet")
+    @app_commands.describe(switch="on or off")
+    @app_commands.choices(
+        switch=[
+            app_commands.Choice(name="on", value="on"),
+            app_commands.Choice(name="off", value="off"),
+        ]
+    )
+    async def remind(
+        self, interaction: discord.Interaction[StudyBot], switch: app_commands.Choice[str]
+    ) -> None:
+        card = await self.bot.services.reminders.set(member_ref(interaction), switch.value == "on")
+        await send_cards(interaction, card)
+
     @timezone.autocomplete("zone")
     async def timezone_choices(
         self, interaction: discord.Interaction[StudyBot], current: str

@@ -1,0 +1,1 @@
+"""Timed posts: APScheduler fires jobs built from the schedules in the database."""
