@@ -241,7 +241,7 @@ async def test_a_broken_channel_stops_its_schedule_and_tells_once(database: Data
 
 
 async def test_schedule_changes_reach_other_processes(database: Database) -> None:
-    services, recorder, dispatcher = setup(database)
+    _services, _recorder, dispatcher = setup(database)
     other, _recorder, _dispatcher = setup(database, seed=3)
     await dispatcher.sync()
     assert dispatcher._jobs == set()
