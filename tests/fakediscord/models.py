@@ -92,11 +92,14 @@ class FakeClock:
 
     Snowflakes, message timestamps and the nonce window read it, so "five minutes later" is one
     call, not a sleep. Rate limits and the interaction window stay on real time: discord.py
-    sleeps real seconds.
+    sleeps real seconds. It cannot go back before the newest id the fake made (Discord's ids
+    only grow); start a fake in the past with `FakeDiscord(now=...)`.
     """
 
     def __init__(self) -> None:
         self.offset = 0.0
+        #: The earliest time it may be moved to (the fake sets it: its newest id's time).
+        self.not_before: Callable[[], float | None] | None = None
 
     def time(self) -> float:
         return time.time() + self.offset
@@ -105,7 +108,21 @@ class FakeClock:
         return datetime.fromtimestamp(self.time(), UTC)
 
     def advance(self, by: float | timedelta) -> None:
-        self.offset += by.total_seconds() if isinstance(by, timedelta) else float(by)
+        seconds = by.total_seconds() if isinstance(by, timedelta) else float(by)
+        self._move(self.offset + seconds)
+
+    def set(self, moment: datetime) -> None:
+        """Jump to `moment` (an aware datetime)."""
+        self._move(moment.timestamp() - time.time())
+
+    def _move(self, offset: float) -> None:
+        floor = self.not_before() if self.not_before is not None else None
+        if floor is not None and time.time() + offset < floor:
+            raise ValueError(
+                "the fake's clock cannot go back before ids it already made; "
+                "start it there with FakeDiscord(now=...)"
+            )
+        self.offset = offset
 
 
 class Emitted:
@@ -131,6 +148,10 @@ class Snowflakes:
         self._lock = threading.Lock()
         self._last_ms = 0
         self._increment = 0
+
+    def latest(self) -> float | None:
+        """Unix time of the newest id made, if any."""
+        return (self._last_ms + DISCORD_EPOCH_MS) / 1000 if self._last_ms else None
 
     def next(self, *, shard: tuple[int, int] | None = None) -> int:
         """The next id; with `shard=(shard_id, shard_count)`, one Discord routes to that shard
@@ -494,9 +515,20 @@ class FakeGuild:
         return channel
 
     def remove_channel(self, channel: FakeChannel | str | int) -> Emitted:
-        """Delete a channel (and its threads) as an admin would: CHANNEL_DELETE to live clients;
-        REST on it answers 404 Unknown Channel. Its messages stay readable in the fake."""
+        """Delete a channel (and its threads) as an admin would: CHANNEL_DELETE (THREAD_DELETE
+        for a thread) to live clients; REST on it answers 404 Unknown Channel. Its messages stay
+        readable in the fake."""
         target = channel if isinstance(channel, FakeChannel) else self.channel(channel)
+        if isinstance(target, FakeThread):
+            self.threads.remove(target)
+            target.deleted = True
+            gone = {
+                "id": str(target.id),
+                "guild_id": str(self.id),
+                "parent_id": str(target.parent_id),
+                "type": target.type,
+            }
+            return self._fake.emit("THREAD_DELETE", gone, guild_id=self.id)
         self.channels.remove(target)
         target.deleted = True
         for thread in [t for t in self.threads if t.parent_id == target.id]:

@@ -22,6 +22,7 @@ import logging
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import web
@@ -155,10 +156,15 @@ class FakeDiscord(InteractionHelpers):
         bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
         rate_limits: bool = False,
         nonce_window: float = NONCE_WINDOW_SECONDS,
+        now: datetime | None = None,
     ) -> None:
         #: Wall-clock time of the fake (snowflakes, timestamps, nonce window); `advance()` it.
+        #: `now` starts it at that moment (e.g. a test's frozen clock).
         self.clock = FakeClock()
+        if now is not None:
+            self.clock.set(now)
         self.snowflakes = Snowflakes(self.clock.time)
+        self.clock.not_before = self.snowflakes.latest
         self.token = token
         #: How long helpers wait for the bot before failing the test with the request log.
         self.timeout = timeout
@@ -1208,16 +1214,18 @@ class FakeDiscord(InteractionHelpers):
                 403, 50278, "Cannot send messages to this user due to having no mutual guilds"
             )
 
-    def _check_thread_open(self, thread: FakeThread) -> None:
-        """Posting unarchives a thread, unless it is locked and the bot cannot manage threads."""
+    def _check_thread_open(self, thread: FakeThread) -> Emitted:
+        """Posting unarchives a thread (THREAD_UPDATE), unless it is locked and the bot cannot
+        manage threads."""
         manages = bool(self.bot_permissions_in(thread) & MANAGE_THREADS)
         if thread.locked and not manages:
             if thread.archived:
                 raise DiscordError(400, 50083, "Thread is archived")
             raise DiscordError(403, 50013, "Missing Permissions")
-        if thread.archived:
-            thread.archived = False
-            thread._updated()
+        if not thread.archived:
+            return Emitted()
+        thread.archived = False
+        return thread._updated()
 
     # -- REST: channels, guilds -----------------------------------------------------------------
 
@@ -1275,7 +1283,7 @@ class FakeDiscord(InteractionHelpers):
             return json_response(earlier.payload(self.base_url, with_nonce=True))
         answered = self._reply_target(channel, body)
         if isinstance(channel, FakeThread):
-            self._check_thread_open(channel)
+            await self._check_thread_open(channel)
         message = self.new_bot_message(channel.id, channel.guild_id)
         self.apply_message_payload(message, body, record.files, creating=True)
         message.flags &= ~EPHEMERAL

@@ -6,11 +6,13 @@ gateway event, so these tests show the fake answers what the bot will meet on Di
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import discord
 import pytest
 from discord.http import Route
 
-from tests.fakediscord.fixtures import StudyServer
+from tests.fakediscord.fixtures import StudyServer, seed_study_server
 from tests.fakediscord.models import (
     CREATE_PUBLIC_THREADS,
     EMBED_LINKS,
@@ -61,6 +63,24 @@ async def test_a_repeated_nonce_returns_the_first_message_until_the_window_ends(
     assert later.id != first.id, "past the window the nonce is free again"
     assert later.created_at > first.created_at
     assert len(fake_discord.channel_messages(study_server.lessons)) == 2
+
+
+async def test_the_clock_can_start_the_fake_at_a_tests_frozen_time() -> None:
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    async with FakeDiscord(now=start) as fake:
+        study = seed_study_server(fake)
+        client = ProbeClient()
+        with fake.patch_discord_py():
+            async with fake.connected(client):
+                sent = await client.text_channel(study.lessons.id).send("Monday's lesson")
+                fake.clock.advance(timedelta(days=1))
+                later = await client.text_channel(study.lessons.id).send("Tuesday's lesson")
+    assert start <= sent.created_at < start + timedelta(seconds=5)
+    assert discord.utils.snowflake_time(sent.id) == sent.created_at
+    assert later.created_at - sent.created_at >= timedelta(days=1)
+    assert study.guild.id < sent.id < later.id
+    with pytest.raises(ValueError, match="cannot go back"):
+        fake.clock.set(start)
 
 
 async def test_nonce_longer_than_25_characters_is_a_form_error(
@@ -211,6 +231,12 @@ async def test_a_thread_started_from_a_lesson_takes_the_questions(
     with pytest.raises(discord.HTTPException) as twice:
         await lesson.create_thread(name="again")
     assert twice.value.code == 160004
+
+    await study_server.guild.remove_channel(stored)
+    await eventually(lambda: probe.get_channel(thread.id) is None)
+    with pytest.raises(discord.NotFound):
+        await thread.send("still there?")
+    assert fake_discord.threads_of(study_server.lessons) == []
 
 
 async def test_threads_without_a_message_and_their_permissions(
