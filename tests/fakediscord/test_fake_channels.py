@@ -410,3 +410,51 @@ async def test_history_pages_like_discord_with_the_bots_own_rich_messages(
         assert raised.value.code == 50035 and "limit" in raised.value.text
     await study_server.lessons.deny(fake_discord.bot, READ_MESSAGE_HISTORY)
     assert await probe.http.logs_from(lessons.id, 10) == [], "Discord hides history, no error"
+
+
+async def test_role_changes_deletes_locked_threads_and_active_threads(
+    probe: ProbeClient, fake_discord: FakeDiscord, study_server: StudyServer
+) -> None:
+    guild = probe.get_guild(study_server.guild.id)
+    assert guild is not None
+    lessons = probe.text_channel(study_server.lessons.id)
+    await study_server.guild.set_role_permissions("Studybot", VIEW_CHANNEL)
+    await study_server.guild.set_role_permissions("@everyone", VIEW_CHANNEL)
+    await eventually(lambda: not lessons.permissions_for(guild.me).send_messages)
+    with pytest.raises(discord.Forbidden):
+        await lessons.send("no role, no say")
+    await study_server.guild.set_role_permissions("Studybot", fake_discord.bot_permissions)
+    await study_server.guild.set_role_permissions(
+        "@everyone", VIEW_CHANNEL | SEND_MESSAGES_IN_THREADS | CREATE_PUBLIC_THREADS
+    )
+    await eventually(lambda: lessons.permissions_for(guild.me).send_messages)
+
+    posted = await lessons.send("to be deleted")
+    await posted.delete()
+    deleted = _events(fake_discord, "MESSAGE_DELETE")
+    assert deleted == [
+        {
+            "id": str(posted.id),
+            "channel_id": str(lessons.id),
+            "guild_id": str(study_server.guild.id),
+        }
+    ]
+    with pytest.raises(discord.Forbidden) as not_mine:
+        await (
+            await lessons.fetch_message(
+                (await fake_discord.post_message(study_server.lessons, study_server.member, "x")).id
+            )
+        ).delete()
+    assert not_mine.value.code == 50013, "others' messages need Manage Messages"
+
+    thread = await lessons.create_thread(name="closed", type=discord.ChannelType.public_thread)
+    active = await guild.active_threads()
+    assert [t.id for t in active] == [thread.id]
+    stored = fake_discord.threads_of(study_server.lessons)[0]
+    stored.locked = True
+    with pytest.raises(discord.Forbidden):
+        await thread.send("locked")
+    stored.archived = True
+    with pytest.raises(discord.HTTPException) as archived:
+        await thread.send("locked and archived")
+    assert archived.value.code == 50083
