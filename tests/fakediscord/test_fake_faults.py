@@ -91,9 +91,11 @@ async def test_thirty_messages_to_one_channel_all_arrive_paced_by_discord_py(
     headers = posts[-1].response_headers
     assert headers["X-RateLimit-Limit"] == "5" and "X-RateLimit-Bucket" in headers
     assert {"X-RateLimit-Remaining", "X-RateLimit-Reset", "X-RateLimit-Reset-After"} <= set(headers)
-    bursts = [r.at for r in posts]
-    for index in range(5, len(bursts)):
-        assert bursts[index] - bursts[index - 5] >= 0.45, "more than 5 in one window"
+    # Discord's limit as the bot met it: no six requests within one window (a little slack
+    # for how long a burst of five takes to arrive).
+    arrivals = [r.at for r in posts]
+    for index in range(5, len(arrivals)):
+        assert arrivals[index] - arrivals[index - 5] >= 0.4, "more than 5 in one window"
 
 
 async def test_a_second_client_on_the_same_bucket_gets_a_429_and_retries(
@@ -127,7 +129,7 @@ async def test_a_second_client_on_the_same_bucket_gets_a_429_and_retries(
     assert len(fake_discord.channel_messages(study_server.lessons)) == 6
     retry = fake_discord.requests[fake_discord.requests.index(refused) + 1]
     assert (retry.path, retry.status) == (refused.path, 200)
-    assert retry.at - refused.at >= 0.3, "the retry waited for the bucket to reset"
+    assert retry.at - refused.at >= 0.2, "the retry waited for the bucket to reset"
 
 
 async def test_the_global_limit_stops_everything_then_lets_it_through(
