@@ -72,7 +72,8 @@ def seed(db: Database, servers: int) -> None:
             )
             common = {"guild_id": guild, "channel_id": n + 1, "created_at": NOW, "updated_at": NOW}
             session.add(Schedule(kind="lessons", hour=8, minute=0, days="daily", **common))
-            session.add(Schedule(kind="challenge", hour=9, minute=0, days="daily", **common))
+            # At local midnight: whatever the zone, the day's challenge is due and in its window.
+            session.add(Schedule(kind="challenge", hour=0, minute=0, days="daily", **common))
             session.add(
                 Schedule(kind="leaderboard", hour=18, minute=0, days="sun", period="week", **common)
             )
@@ -111,60 +112,51 @@ async def prepare(db: Database, count: int) -> tuple[float, float, int]:
 
 
 async def through_fake(posts: int) -> tuple[float, int, int]:
-    """Challenge posts for `posts` servers delivered by the Discord poster to the fake."""
-    from discord.gateway import DiscordWebSocket
-    from discord.http import Route
-
+    """Challenge posts to `posts` channels delivered by the Discord poster to the fake, with
+    Discord's rate limits on: (seconds, messages delivered, requests answered 429)."""
     from bot.adapters.discord.bot import StudyBot
+    from bot.adapters.discord.poster import DiscordPoster
+    from bot.services.schedules import Post, nonce_of
     from tests.fakediscord import FakeDiscord
 
-    saved = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
-    fake = FakeDiscord(timeout=60)
-    fake.rate_limits = True
+    fake = FakeDiscord(timeout=60, rate_limits=True)
     guild = fake.add_guild("Bench")
     channels = [guild.add_channel(f"c{n}") for n in range(posts)]
     await fake.start()
     folder = tempfile.mkdtemp(prefix="studybot-bench-schedule-")
-    db = Database(f"sqlite:///{folder}/b.db")
-    migrate.upgrade(f"sqlite:///{folder}/b.db")
+    url = f"sqlite:///{folder}/b.db"
+    migrate.upgrade(url)
+    db = Database(url)
     services = services_on(db)
     bot = StudyBot(services, guild_ready_timeout=0.1, scheduler=False)
     try:
-        async with fake.connected(bot):
-            from bot.adapters.discord.poster import DiscordPoster
-
-            poster = DiscordPoster(bot)
-            card = services.challenges.challenge_card(
-                *(await services.challenges.of_day(guild.id, NOW.date()))
-            )
-            from bot.services.schedules import Post, nonce_of
-
-            began = time.perf_counter()
-            await asyncio.gather(
-                *(
-                    poster.publish(
-                        Post(
-                            None,
-                            None,
-                            guild.id,
-                            "challenge",
-                            f"k{n}",
-                            channel.id,
-                            (card,),
-                            nonce_of(guild.id, "challenge", f"k{n}"),
-                            card.title,
-                        )
+        with fake.patch_discord_py():
+            async with fake.connected(bot):
+                poster = DiscordPoster(bot)
+                challenge, answered = await services.challenges.of_day(guild.id, NOW.date())
+                card = services.challenges.challenge_card(challenge, answered)
+                made = [
+                    Post(
+                        delivery_id=None,
+                        schedule_id=None,
+                        guild_id=guild.id,
+                        kind="challenge",
+                        key=f"k{n}",
+                        channel_id=channel.id,
+                        cards=(card,),
+                        nonce=nonce_of(guild.id, "challenge", f"k{n}"),
+                        title=card.title,
                     )
                     for n, channel in enumerate(channels)
-                )
-            )
-            elapsed = time.perf_counter() - began
+                ]
+                began = time.perf_counter()
+                await asyncio.gather(*(poster.publish(post) for post in made))
+                elapsed = time.perf_counter() - began
         delivered = sum(len(fake.channel_messages(channel)) for channel in channels)
-        return elapsed, delivered, int(getattr(fake, "rate_limited", 0))
+        return elapsed, delivered, len(fake.rate_limited)
     finally:
         db.close()
         await fake.stop()
-        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
 
 
 def main() -> None:

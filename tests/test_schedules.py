@@ -310,3 +310,17 @@ async def test_reminders_once_a_day_and_off_when_undeliverable(database: Databas
     assert [who.user_id for who, _card in recorder.dms] == [ada.user_id]
     targets = {t.user_id: t for t in await services.ctx.store.timed.reminder_targets()}
     assert set(targets) == {ada.user_id}  # bob could not be reached: switched off quietly
+
+
+async def test_a_posted_leaderboard_carries_a_chart_with_alt_text(database: Database) -> None:
+    services, _recorder, _dispatcher = setup(database)
+    from tests.support import answer_item
+
+    await answer_item(services, MemberRef(GUILD, 1, "ada"), "alg-number", 1)
+    await answer_item(services, MemberRef(GUILD, 2, "bob"), "alg-choice", 1)
+    card = await services.leaderboard.card(GUILD, "week", chart=True)
+    [image] = card.images
+    assert image.data.startswith(b"\x89PNG\r\n\x1a\n") and len(image.data) > 5000
+    assert image.alt == "Bar chart of the leaderboard, this week: ada 15 XP, bob 5 XP."
+    mine = await services.leaderboard.my_rank(MemberRef(GUILD, 2, "bob"), "week")
+    assert "**#2** of 2 with **5 XP** this week" in mine.body and mine.ephemeral

@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 DEFAULT_LEASE = timedelta(minutes=2)
 THREAD_NAME_MAX = 100
 FINISHED = ""  # a lessons cursor past the last lesson
+DISCUSS = Card(
+    title="💬 Questions about this lesson?",
+    body="Ask them here, share what you tried from *Try it*, or help someone who is stuck.",
+)
 
 
 @dataclass(frozen=True)
@@ -234,9 +238,12 @@ class ScheduleService:
             else "This server has no time zone set, so times are UTC: set one with "
             "`/admin setup timezone`."
         )
+        body = "\n\n".join(
+            part for part in (zone_note, "" if rows else "Nothing is scheduled yet.") if part
+        )
         return Card(
             title="🗓️ Schedules",
-            body=zone_note or ("Nothing is scheduled yet." if not rows else ""),
+            body=body,
             fields=tuple(fields),
             footer=f"Missed posts go out up to {settings.grace_hours if settings else 6} h late",
             ephemeral=True,
@@ -447,7 +454,7 @@ class ScheduleService:
             claimed_at=claim.claimed_at,
             look_first=claim.status == "stale",
             thread_name=f"📖 {first.title}"[:THREAD_NAME_MAX],
-            thread_cards=tuple(cards[1:]),
+            thread_cards=(*cards[1:], DISCUSS),
         )
 
     async def _reveal(
