@@ -7,9 +7,10 @@ the other. Where the host has no writable v1 hierarchy (no root, cgroup v2 only,
 or the operator switched them off, the runner says so in every response and the rlimits alone
 bound a run (see `jail.lock_down`).
 
-The runner's cgroup is named after its block of slot uids (`studybot-runner-u61000`), not its
+The runner's cgroup is named after its block of slot uids (`studybot-slots-u61000`), not its
 pid: a child enters a cgroup namespace rooted at its slot, so it sees "/" anyway, and nothing in
-a name should tell a snippet which host pid serves it.
+a name should tell a snippet which host pid serves it. (Not `studybot-runner-…`: runners of
+earlier versions remove every `studybot-runner-*` not named after a live pid.)
 """
 
 from __future__ import annotations
@@ -123,11 +124,12 @@ class CgroupTree:
                 root.rmdir()
 
 
-PREFIX = "studybot-runner-"
+PREFIX = "studybot-slots-u"
+LEGACY_PREFIX = "studybot-runner-"
 
 
 def tree_name(uid_base: int) -> str:
-    return f"{PREFIX}u{uid_base}"
+    return f"{PREFIX}{uid_base}"
 
 
 def remove_stale(in_use: Callable[[int], bool]) -> None:
@@ -139,16 +141,15 @@ def remove_stale(in_use: Callable[[int], bool]) -> None:
     for hierarchy in _hierarchies().values():
         if not hierarchy.is_dir():
             continue
-        for stale in hierarchy.glob(f"{PREFIX}*"):
-            suffix = stale.name.removeprefix(PREFIX)
-            if suffix.startswith("u") and suffix[1:].isdigit():
-                if in_use(int(suffix[1:])):
-                    continue
-            elif suffix.isdigit():
-                if Path(f"/proc/{suffix}").exists():
+        for stale in [*hierarchy.glob(f"{PREFIX}*"), *hierarchy.glob(f"{LEGACY_PREFIX}*")]:
+            if stale.name.startswith(PREFIX):
+                base = stale.name.removeprefix(PREFIX)
+                if not base.isdigit() or in_use(int(base)):
                     continue
             else:
-                continue
+                pid = stale.name.removeprefix(LEGACY_PREFIX)
+                if not pid.isdigit() or Path(f"/proc/{pid}").exists():
+                    continue
             for child in stale.glob("slot-*"):
                 with contextlib.suppress(OSError):
                     child.rmdir()

@@ -135,7 +135,7 @@ class RunResponse(BaseModel):
     """`POST /v1/run`'s answer. `dropped_bytes` is there when output was cut, `warning` when
     the runner has something to say about this run (no cgroups, no isolation, a stuck child)."""
 
-    model_config = ConfigDict(strict=True, frozen=True)
+    model_config = ConfigDict(strict=True, frozen=True, allow_inf_nan=False)
 
     status: RunStatus
     exit_code: int | None
