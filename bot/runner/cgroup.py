@@ -67,6 +67,13 @@ class SlotCgroup:
         """Moves a process into every controller; 0 means the writer (the child, at its start)."""
         join_dirs(self.dirs.values(), pid)
 
+    def empty(self) -> bool:
+        """True when no process is left in the slot (a cgroup with one cannot be removed)."""
+        try:
+            return not (self.dirs["pids"] / "cgroup.procs").read_text().strip()
+        except OSError:
+            return True
+
     def reset(self) -> None:
         with contextlib.suppress(OSError):
             (self.dirs["memory"] / "memory.max_usage_in_bytes").write_text("0")

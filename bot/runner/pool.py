@@ -338,6 +338,13 @@ class Pool:
             if not future.done():
                 future.cancel()
         if self._cgroups is not None:
+            # The fork server reaped its children before it exited, but a child it could not
+            # reap in time may still be dying: a cgroup with a process in it cannot be removed.
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline and not all(
+                slot.cgroup is None or slot.cgroup.empty() for slot in self._slots
+            ):
+                await asyncio.sleep(0.02)
             self._cgroups.remove()
             self._cgroups = None
         if self._uid_lock is not None:
