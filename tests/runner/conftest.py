@@ -41,12 +41,11 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("runner", MODES, indirect=True, scope="session")
 
 
-@pytest.fixture(scope="session")
-def runner(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+def start_runner(
+    tmp_path_factory: pytest.TempPathFactory, name: str, options: list[str]
 ) -> Iterator[Runner]:
-    mode = getattr(request, "param", "cgroups")
-    log_path = tmp_path_factory.mktemp(f"runner-{mode}") / "server.log"
+    """A runner started as the bot would start one, with `options`; stopped afterwards."""
+    log_path = tmp_path_factory.mktemp(f"runner-{name}") / "server.log"
     environment = {
         "STUDYBOT_DISCORD_TOKEN": CANARY,
         "STUDYBOT_DATABASE_URL": f"postgresql://bot:{CANARY}@db/studybot",
@@ -62,7 +61,7 @@ def runner(
         str(SLOTS),
         "--queue",
         "2",
-        *(["--no-cgroups"] if mode == "no-cgroups" else []),
+        *options,
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -90,10 +89,8 @@ def runner(
         log_path,
         tuple(health.get("uids", ())),
         health.get("forkserver_pid"),
-        bool(health.get("cgroups")),
+        bool(health.get("cgroups", True)),
     )
-    if mode == "cgroups" and os.geteuid() == 0 and not server.cgroups:
-        unavailable(f"the runner has no cgroups here: {health.get('warning')}")
     try:
         yield server
     finally:
@@ -103,6 +100,19 @@ def runner(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def runner(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Runner]:
+    """The session's runner of one mode (see the module docstring)."""
+    mode = getattr(request, "param", "cgroups")
+    options = ["--no-cgroups"] if mode == "no-cgroups" else []
+    for server in start_runner(tmp_path_factory, mode, options):
+        if mode == "cgroups" and os.geteuid() == 0 and not server.cgroups:
+            unavailable(f"the runner has no cgroups here: {server.health().get('warning')}")
+        yield server
 
 
 @pytest.fixture(autouse=True)

@@ -106,9 +106,10 @@ def leftovers(server: Runner) -> list[str]:
     """Slot-uid processes beyond each slot's one idle child (a direct child of the fork
     server)."""
     problems = []
+    cloner = server.forkserver or server.pid  # a runner without a fork server forks itself
     for uid in server.uids:
         pids = processes_of(uid)
-        strays = [p for p in pids if parent_of(p) != server.forkserver]
+        strays = [p for p in pids if parent_of(p) != cloner]
         if strays or len(pids) > 1:
             problems += [f"uid {uid} pid {p}: {command_line(p)[:60]}" for p in pids]
     return problems
