@@ -340,10 +340,9 @@ class Pool:
         if self._cgroups is not None:
             # The fork server reaped its children before it exited, but a child it could not
             # reap in time may still be dying: a cgroup with a process in it cannot be removed.
-            deadline = time.monotonic() + 3
-            while time.monotonic() < deadline and not all(
-                slot.cgroup is None or slot.cgroup.empty() for slot in self._slots
-            ):
+            for _ in range(150):  # 3 s at most
+                if all(slot.cgroup is None or slot.cgroup.empty() for slot in self._slots):
+                    break
                 await asyncio.sleep(0.02)
             self._cgroups.remove()
             self._cgroups = None
