@@ -123,6 +123,7 @@ def main(setup: ChildSetup) -> NoReturn:
             file_bytes=limits.tmpfs_bytes,
             open_files=limits.open_files,
         )
+        run = _prepare(limits)
         os.write(RESULT_FD, READY)
     except BaseException as error:
         with contextlib.suppress(OSError):
@@ -132,7 +133,7 @@ def main(setup: ChildSetup) -> NoReturn:
     job = _read_job()
     if job is None:
         os._exit(0)
-    os._exit(_run_job(job, limits))
+    os._exit(_run_job(job, run))
 
 
 def _read_job() -> framing.Job | None:
@@ -154,24 +155,27 @@ def _read_exactly(fd: int, size: int) -> bytes | None:
     return bytes(chunks)
 
 
-def _run_job(job: framing.Job, limits: Limits) -> int:
-    """Everything between the job and the exit: streams, seeds, the snippet, the figures."""
-    import resource
+@dataclass
+class _Run:
+    """What `_prepare` set up for the run: its __main__, and the figures `plt.show()` kept."""
 
-    resource.setrlimit(resource.RLIMIT_CPU, (job.cpu_s, job.cpu_s + 1))
+    limits: Limits
+    main: types.ModuleType
+    shown: list[bytes]
+
+
+def _prepare(limits: Limits) -> _Run:
+    """Everything of a run that does not depend on its job, done before READY so that a run
+    does not wait for it: streams, environment, seeds, the figure hook, a fresh __main__."""
     os.dup2(OUT_FD, 1)
     os.dup2(ERR_FD, 2)
     os.close(OUT_FD)
     os.close(ERR_FD)
-    stdin = os.memfd_create("stdin")
-    os.write(stdin, job.stdin.encode("utf-8"))
-    os.lseek(stdin, 0, os.SEEK_SET)
-    os.dup2(stdin, 0)
-    os.close(stdin)
     with contextlib.suppress(OSError):
         os.chdir("/tmp")
     os.environ.clear()
     os.environ.update(WORKER_ENV)
+    # fd 0 is /dev/null until the job's stdin is put there; the wrapper has read nothing yet.
     sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
     sys.stdout = io.TextIOWrapper(
         io.FileIO(1, "w", closefd=False),
@@ -201,9 +205,22 @@ def _run_job(job: framing.Job, limits: Limits) -> int:
     main_module = types.ModuleType("__main__")
     main_module.__builtins__ = builtins  # type: ignore[attr-defined]
     sys.modules["__main__"] = main_module
-    code, uncaught = _run_snippet(job.code, main_module.__dict__)
+    return _Run(limits, main_module, shown)
+
+
+def _run_job(job: framing.Job, run: _Run) -> int:
+    """Everything between the job and the exit: stdin, the CPU limit, the snippet, the figures."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CPU, (job.cpu_s, job.cpu_s + 1))
+    stdin = os.memfd_create("stdin")
+    os.write(stdin, job.stdin.encode("utf-8"))
+    os.lseek(stdin, 0, os.SEEK_SET)
+    os.dup2(stdin, 0)
+    os.close(stdin)
+    code, uncaught = _run_snippet(job.code, run.main.__dict__)
     code = _shutdown(code)
-    _send_results(shown, limits, uncaught)
+    _send_results(run.shown, run.limits, uncaught)
     return code
 
 

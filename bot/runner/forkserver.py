@@ -6,7 +6,8 @@ SOCK_SEQPACKET socketpair. Here it
   1. reads its configuration (limits, slots, their uids and cgroups) from the socket;
   2. sets the thread variables, imports and warms numpy, pandas, scipy, scikit-learn,
      matplotlib (Agg) and seaborn (fonts, an Agg canvas, a seaborn PNG, a groupby, a fit),
-     compiles the seccomp filter once, then `gc.collect()` and `gc.freeze()`;
+     compiles the seccomp filter once, then `gc.collect()`, `gc.freeze()`, and collapses its
+     heap into huge pages (`_huge_pages`: cheaper clones and exits);
   3. serves small control messages until the socket closes:
        server → here: {"op": "arm", "slot": N, "gen": G}
        here → server: {"op": "armed", ...} + the child's pidfd and the server's ends of its
@@ -126,6 +127,34 @@ def preload() -> list[str]:
     return [name for name in PRELOADED if name in sys.modules]
 
 
+_MADV_COLLAPSE = 25
+_HUGE_PAGE = 2 << 20
+
+
+def _huge_pages() -> int:
+    """Collapses this process's anonymous memory into transparent huge pages where it can
+    (MADV_COLLAPSE, Linux 6.1+; elsewhere a no-op) and returns the bytes collapsed.
+
+    A clone copies, and its exit tears down, one page-table entry per mapped page: ≈ 150 MiB
+    of preloaded heap is ≈ 37,000 of them, which made most of a run's fixed cost. A huge page
+    is one entry for 2 MiB; a child that writes to one gets a private 4 KiB copy as before.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+    collapsed = 0
+    for line in Path("/proc/self/maps").read_text().splitlines():
+        fields = line.split()
+        path = fields[5] if len(fields) > 5 else ""
+        if not fields[1].startswith("rw") or fields[1][3] != "p" or path not in ("", "[heap]"):
+            continue
+        start, end = (int(value, 16) for value in fields[0].split("-"))
+        start = -(-start // _HUGE_PAGE) * _HUGE_PAGE
+        end = end // _HUGE_PAGE * _HUGE_PAGE
+        if end > start and libc.madvise(start, end - start, _MADV_COLLAPSE) == 0:
+            collapsed += end - start
+    return collapsed
+
+
 def _one_arena() -> None:
     """glibc gives each new thread a malloc arena of its own, 64 MiB of address space each:
     under RLIMIT_AS four threads would use up a snippet's memory before it allocated a byte."""
@@ -213,6 +242,7 @@ class ForkServer:
             raise RuntimeError("a preloaded library started a thread: children cannot be cloned")
         gc.collect()
         gc.freeze()
+        self.huge_bytes = _huge_pages()
 
     # ---- the loop ---------------------------------------------------------------------------
 
