@@ -376,7 +376,11 @@ class Pool:
         if op in ("ready", "fatal"):
             if self._hello is not None and not self._hello.done():
                 self._hello.set_result(message)
-        elif op == "armed" and len(fds) == 5:
+        elif op == "armed" and len(fds) != 5:
+            arming = self._arming.pop(key, None)
+            if arming is not None and not arming.done():
+                arming.set_exception(RuntimeError(f"an armed child came with {len(fds)} fds"))
+        elif op == "armed":
             armed = _Armed(int(message["pid"]), *fds)
             for fd in fds[1:]:
                 os.set_blocking(fd, False)
