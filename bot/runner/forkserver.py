@@ -31,7 +31,6 @@ import contextlib
 import ctypes
 import gc
 import io
-import logging
 import os
 import selectors
 import signal
@@ -48,8 +47,6 @@ from typing import Any, NoReturn
 from bot.runner import child, framing, jail
 from bot.runner.limits import Limits
 from bot.runner.seccomp import SeccompError, SeccompFilter, build_filter
-
-log = logging.getLogger("studybot.runner.forkserver")
 
 PRELOADED = ("numpy", "pandas", "scipy", "sklearn", "matplotlib", "seaborn")
 SKLEARN_MODULES = (

@@ -496,7 +496,8 @@ class Pool:
         try:
             return await self._execute(slot, child, death, code, stdin, timeout_s)
         finally:
-            _kill(child, isolate=self.isolate)
+            if not death.done():  # a request cancelled mid-run (the pid is not reaped yet)
+                _kill(child, isolate=self.isolate)
             self._spawn(self._after_run(slot, child, death))
 
     async def _execute(

@@ -109,7 +109,7 @@ def test_memory_of_the_process_holds_no_secret(runner: Runner) -> None:
 
 def test_checkout_is_not_there(runner: Runner) -> None:
     targets = [ROOT / "README.md", ROOT / "pyproject.toml", ROOT / ".git" / "config"]
-    targets += [ROOT / "bot" / "settings.py", ROOT / "bot" / "runner" / "zygote.py"]
+    targets += [ROOT / "bot" / "settings.py", ROOT / "bot" / "runner" / "pool.py"]
     code = (
         "import os\n"
         f"for path in {[str(t) for t in targets]!r}:\n"
