@@ -1,8 +1,11 @@
 """Issue 8, "The runner, sealed": one test per finding, each run with cgroups and without.
 
-Every test here failed on the runner of commit 1d8bea1 (the zygote that forked each child from
-the process serving requests) and passes on the split one (a server that never forks user code,
-a clean fork server, children that hand back only untrusted, framed data).
+Run against the runner of commit 1d8bea1 (the zygote that forked each child from the process
+serving requests), every finding's test fails there; what passes there is the scans' control,
+the forgery in the new frame format (junk to that runner), and 100 forks as root with cgroups
+(that runner had no `--no-cgroups`, nor RLIMIT_NPROC when not root). They pass on the split
+runner: a server that never forks user code, a clean fork server, children that hand back only
+untrusted, framed data.
 
 The secrets a test plants are random and split in two halves wherever a snippet or this file
 searches for them: the search never puts the whole secret in memory, so finding it means it
