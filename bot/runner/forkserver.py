@@ -68,7 +68,6 @@ SKLEARN_MODULES = (
 )
 ARM_TIMEOUT_S = 30.0
 _SAID_BYTES = 4096
-_PR_SET_PDEATHSIG = 1
 _M_ARENA_MAX = -8
 
 
@@ -440,10 +439,17 @@ class ForkServer:
 
 
 def main(fd: int) -> NoReturn:
-    """`python -m bot.runner forkserver --fd N`: configure, preload, then serve until EOF."""
-    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    # A Ctrl-C in a terminal reaches the whole process group; the server decides when we stop.
+    """`python -m bot.runner forkserver --fd N`: configure, preload, then serve until EOF.
+
+    The server's death closes its end of the socket, whatever killed it: the loop sees EOF and
+    stops as on a normal shutdown (no parent-death signal, which would leave the children
+    unreaped and the root folder behind). Children die with us (their parent-death signal).
+    """
+    # A Ctrl-C in a terminal, or a SIGTERM to the process group (the bot's LocalRunner stops
+    # its runner so), reaches us too: the server decides when we stop, by closing the socket,
+    # so that we kill and reap our children and remove the jail's root folder first.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sock = socket.socket(fileno=fd)
     sock.setblocking(True)
     received = framing.receive_control(sock)
