@@ -333,6 +333,20 @@ async def test_http_runner_rejects_a_bad_answer(
     assert str(caught.value) == message
 
 
+async def test_http_runner_checks_the_request_with_the_protocol(serve: Serve, closing) -> None:
+    """A lone surrogate is not valid Unicode: the protocol model refuses it before any HTTP."""
+    server, url = await serve(answer_json(runner_body()))
+
+    with pytest.raises(RunnerError) as caught:
+        await closing(HttpRunner(url)).run("print(input())", stdin="a\ud800")
+
+    assert str(caught.value) == (
+        "the runner would refuse this snippet: 'stdin' holds a lone surrogate "
+        "(U+D800 at character 1); send valid Unicode text"
+    )
+    assert server.seen == []
+
+
 async def test_http_runner_connection_refused_is_one_line(closing) -> None:
     port = free_port()
     with pytest.raises(RunnerUnreachable) as caught:

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from pydantic import ValidationError
 
-from bot.runner.protocol import RunResponse
+from bot.runner.protocol import RunRequest, RunResponse
 
 log = logging.getLogger(__name__)
 
@@ -183,12 +183,16 @@ class HttpRunner:
         return f"HttpRunner({self.url!r})"
 
     async def run(self, code: str, stdin: str = "", timeout_s: float | None = None) -> RunResult:
-        """POST /v1/run; optional fields are sent only when set, so the runner's defaults hold."""
-        payload: dict[str, Any] = {"code": code}
-        if stdin:
-            payload["stdin"] = stdin
-        if timeout_s is not None:
-            payload["timeout_s"] = timeout_s
+        """POST /v1/run with a `protocol.RunRequest` (checked here first: the same model the
+        runner reads it with); optional fields are sent only when set, so its defaults hold."""
+        try:
+            request = RunRequest(code=code, stdin=stdin, timeout_s=timeout_s)
+        except ValidationError as error:
+            first = error.errors()[0]
+            field = ".".join(str(part) for part in first["loc"])
+            reason = first["msg"].removeprefix("Value error, ")
+            raise RunnerError(f"the runner would refuse this snippet: '{field}' {reason}") from None
+        payload = request.model_dump(exclude_defaults=True)
         wait_s = (timeout_s if timeout_s is not None else DEFAULT_WALL_S) + self._margin_s
         status, headers, body = await self._request("POST", "/v1/run", payload, wait_s)
         if status == 200:
