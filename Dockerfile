@@ -10,6 +10,12 @@ ENV PYTHONUNBUFFERED=1 \
 
 RUN pip install --no-cache-dir "uv>=0.13,<0.14"
 
+# libseccomp: the snippet runner compiles its seccomp filter with it (and refuses to start
+# without it). The slim image usually has it through apt; say so rather than rely on it.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libseccomp2 \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 
 # Dependencies first: this layer is rebuilt only when the lock changes, not on every edit.

@@ -159,7 +159,8 @@ def assert_one_line(error: BaseException) -> None:
 
 
 def test_client_loads_nothing_of_the_runner_or_its_libraries() -> None:
-    """It lives in the bot's process: no numpy stack, no jail, no zygote there."""
+    """It lives in the bot's process: no numpy stack, no jail, no fork server there; only the
+    protocol models the server itself uses."""
     probe = (
         "import json, sys, bot.runner.client\n"
         "heavy = {'numpy', 'pandas', 'sklearn', 'scipy', 'matplotlib'}\n"
@@ -169,7 +170,7 @@ def test_client_loads_nothing_of_the_runner_or_its_libraries() -> None:
     loaded = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
-    assert json.loads(loaded) == ["bot", "bot.runner", "bot.runner.client"]
+    assert json.loads(loaded) == ["bot", "bot.runner", "bot.runner.client", "bot.runner.protocol"]
 
 
 # --- HttpRunner ------------------------------------------------------------------------------
@@ -311,7 +312,9 @@ async def test_http_runner_refusals_are_one_line_errors(
             "bad response from runner: exit_code is not an integer or null",
         ),
         (
-            web.json_response(runner_body(files=[{"name": "a.png", "content_b64": "%%%"}])),
+            web.json_response(
+                runner_body(files=[{"name": "a.png", "size": 3, "content_b64": "%%%"}])
+            ),
             "bad response from runner: file content is not base64",
         ),
     ],
@@ -328,6 +331,20 @@ async def test_http_runner_rejects_a_bad_answer(
     with pytest.raises(RunnerError) as caught:
         await closing(HttpRunner(url)).run("print(1)")
     assert str(caught.value) == message
+
+
+async def test_http_runner_checks_the_request_with_the_protocol(serve: Serve, closing) -> None:
+    """A lone surrogate is not valid Unicode: the protocol model refuses it before any HTTP."""
+    server, url = await serve(answer_json(runner_body()))
+
+    with pytest.raises(RunnerError) as caught:
+        await closing(HttpRunner(url)).run("print(input())", stdin="a\ud800")
+
+    assert str(caught.value) == (
+        "the runner would refuse this snippet: 'stdin' holds a lone surrogate "
+        "(U+D800 at character 1); send valid Unicode text"
+    )
+    assert server.seen == []
 
 
 async def test_http_runner_connection_refused_is_one_line(closing) -> None:

@@ -3,14 +3,20 @@
 Rlimits count per process (or per uid); a cgroup counts the whole tree of one run, forks and
 tmpfs pages included, and tells afterwards whether the kernel's OOM killer had to step in. The
 cpu controller gives each slot an equal share, so a fork bomb in one slot cannot starve a run in
-the other. Where the host has no writable v1 hierarchy (no root, or cgroup v2 only) the runner
-says so in every response and relies on rlimits alone.
+the other. Where the host has no writable v1 hierarchy (no root, cgroup v2 only, a container)
+or the operator switched them off, the runner says so in every response and the rlimits alone
+bound a run (see `jail.lock_down`).
+
+The runner's cgroup is named after its block of slot uids (`studybot-slots-u61000`), not its
+pid: a child enters a cgroup namespace rooted at its slot, so it sees "/" anyway, and nothing in
+a name should tell a snippet which host pid serves it. (Not `studybot-runner-…`: runners of
+earlier versions remove every `studybot-runner-*` not named after a live pid.)
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +52,11 @@ def _hierarchies() -> dict[str, Path]:
     return found
 
 
+def join_dirs(dirs: Iterable[Path | str], pid: int) -> None:
+    for path in dirs:
+        Path(path, "cgroup.procs").write_text(str(pid))
+
+
 @dataclass
 class SlotCgroup:
     """The cgroups of one slot; reused run after run, since a run leaves them empty."""
@@ -54,8 +65,14 @@ class SlotCgroup:
 
     def join(self, pid: int) -> None:
         """Moves a process into every controller; 0 means the writer (the child, at its start)."""
-        for path in self.dirs.values():
-            (path / "cgroup.procs").write_text(str(pid))
+        join_dirs(self.dirs.values(), pid)
+
+    def empty(self) -> bool:
+        """True when no process is left in the slot (a cgroup with one cannot be removed)."""
+        try:
+            return not (self.dirs["pids"] / "cgroup.procs").read_text().strip()
+        except OSError:
+            return True
 
     def reset(self) -> None:
         with contextlib.suppress(OSError):
@@ -75,7 +92,7 @@ class SlotCgroup:
 
 
 class CgroupTree:
-    """`studybot-runner-<pid>/slot-<n>` under each controller; removed when the runner stops."""
+    """`<name>/slot-<n>` under each controller; removed when the runner stops."""
 
     def __init__(self, name: str) -> None:
         hierarchies = _hierarchies()
@@ -114,21 +131,34 @@ class CgroupTree:
                 root.rmdir()
 
 
-def remove_stale(prefix: str = "studybot-runner-") -> None:
-    """Removes empty cgroups left by runners that were killed before they could clean up."""
+PREFIX = "studybot-slots-u"
+LEGACY_PREFIX = "studybot-runner-"
+
+
+def tree_name(uid_base: int) -> str:
+    return f"{PREFIX}{uid_base}"
+
+
+def remove_stale(in_use: Callable[[int], bool]) -> None:
+    """Removes empty cgroups left by runners that were killed before they could clean up.
+
+    `in_use(uid_base)` says whether a live runner holds that block of uids (and so that
+    tree); names of older runners (`studybot-runner-<pid>`) are stale once the pid is gone.
+    """
     for hierarchy in _hierarchies().values():
         if not hierarchy.is_dir():
             continue
-        for stale in hierarchy.glob(f"{prefix}*"):
-            pid = stale.name.removeprefix(prefix)
-            if pid.isdigit() and Path(f"/proc/{pid}").exists():
-                continue
+        for stale in [*hierarchy.glob(f"{PREFIX}*"), *hierarchy.glob(f"{LEGACY_PREFIX}*")]:
+            if stale.name.startswith(PREFIX):
+                base = stale.name.removeprefix(PREFIX)
+                if not base.isdigit() or in_use(int(base)):
+                    continue
+            else:
+                pid = stale.name.removeprefix(LEGACY_PREFIX)
+                if not pid.isdigit() or Path(f"/proc/{pid}").exists():
+                    continue
             for child in stale.glob("slot-*"):
                 with contextlib.suppress(OSError):
                     child.rmdir()
             with contextlib.suppress(OSError):
                 stale.rmdir()
-
-
-def own_pid_name() -> str:
-    return f"studybot-runner-{os.getpid()}"

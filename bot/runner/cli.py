@@ -12,9 +12,12 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from bot.runner.limits import Limits
 
 runner_app = typer.Typer(
     help="The restricted snippet runner (its own process, empty environment).",
@@ -39,7 +42,7 @@ def scrubbed(arguments: list[str]) -> None:
     os.execve(sys.executable, [sys.executable, "-s", "-m", "bot.runner", *arguments], {})
 
 
-def _limits(timeout: float | None, memory_mib: int | None, processes: int | None) -> object:
+def _limits(timeout: float | None, memory_mib: int | None, processes: int | None) -> Limits:
     from bot.runner.limits import MIB, Limits
 
     overrides: dict[str, Any] = {}
@@ -81,6 +84,17 @@ def serve(
     queue: Annotated[
         int | None, typer.Option(help="Requests that may wait for a slot before 503.")
     ] = None,
+    cgroups: Annotated[
+        bool,
+        typer.Option(
+            help="Per-slot memory, pids and cpu cgroups where the host allows them; "
+            "--no-cgroups bounds runs by rlimits alone (as on a host without them)."
+        ),
+    ] = True,
+    kill_grace: Annotated[
+        float | None,
+        typer.Option(help="Seconds a killed run may take to die before its slot is quarantined."),
+    ] = None,
     unsafe_no_isolation: Annotated[
         bool, typer.Option(help="DEVELOPMENT ONLY: run snippets without the jail.")
     ] = False,
@@ -98,29 +112,36 @@ def serve(
                 memory_mib=memory_mib,
                 processes=processes,
                 queue=queue,
+                kill_grace=kill_grace,
                 unsafe_no_isolation=unsafe_no_isolation,
-            ),
+            )
+            + ([] if cgroups else ["--no-cgroups"]),
         ]
     )
     import asyncio
 
+    from bot.runner.pool import KILL_GRACE_S, IsolationUnavailable, Pool
     from bot.runner.server import listening_socket
     from bot.runner.server import serve as serve_http
-    from bot.runner.zygote import IsolationUnavailable, Zygote
 
     limits = _limits(timeout, memory_mib, processes)
-    zygote = Zygote(
-        limits,  # type: ignore[arg-type]
+    if kill_grace is not None and not 0 < kill_grace <= 60:
+        raise typer.BadParameter(f"--kill-grace {kill_grace} is outside (0, 60]")
+    pool = Pool(
+        limits,
         slots or os.cpu_count() or 1,
         isolate=not unsafe_no_isolation,
+        cgroups=cgroups,
         queue=queue,
+        kill_grace_s=kill_grace if kill_grace is not None else KILL_GRACE_S,
     )
     sock = listening_socket(host, port, unix)
     try:
-        asyncio.run(serve_http(zygote, sock))
+        code = asyncio.run(serve_http(pool, sock))
     except IsolationUnavailable as error:
         typer.echo(f"studybot runner: refusing to start: {error}", err=True)
         raise typer.Exit(2) from None
+    raise typer.Exit(code)
 
 
 @runner_app.command("exec")
@@ -146,21 +167,27 @@ def exec_snippet(
     import json
 
     from bot.runner.limits import Limits
-    from bot.runner.zygote import IsolationUnavailable, Zygote
+    from bot.runner.pool import IsolationUnavailable, Pool
+    from bot.runner.protocol import RequestError, RunRequest
 
     code = sys.stdin.read() if file == "-" else _readable(Path(file))
     limits = Limits()
-    if len(code) > limits.code_chars:
-        typer.echo(json.dumps({"error": f"the code is longer than {limits.code_chars}"}))
-        raise typer.Exit(2)
+    try:
+        request = RunRequest(code=code, stdin=stdin or "", timeout_s=timeout)
+        request.check_limits(limits.code_chars, limits.stdin_bytes)
+    except (RequestError, ValueError) as error:
+        message = error.message if isinstance(error, RequestError) else _first_error(error)
+        typer.echo(json.dumps({"error": message}))
+        raise typer.Exit(2) from None
 
     async def once() -> dict[str, Any]:
-        zygote = Zygote(limits, 1, isolate=not unsafe_no_isolation)
-        await zygote.start()
+        pool = Pool(limits, 1, isolate=not unsafe_no_isolation)
+        await pool.start()
         try:
-            return await zygote.run(code, stdin or "", timeout)
+            answer = await pool.run(request.code, request.stdin, request.timeout_s)
         finally:
-            await zygote.close()
+            await pool.close()
+        return answer.body()
 
     try:
         body = asyncio.run(once())
@@ -168,6 +195,25 @@ def exec_snippet(
         typer.echo(f"studybot runner: refusing to run: {error}", err=True)
         raise typer.Exit(2) from None
     typer.echo(json.dumps(body))
+
+
+def _first_error(error: ValueError) -> str:
+    from pydantic import ValidationError
+
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        return f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
+    return str(error)
+
+
+@runner_app.command(hidden=True)
+def forkserver(
+    fd: Annotated[int, typer.Option(help="This end of the server's socketpair.")],
+) -> None:
+    """The fork server (started by `serve` with an empty environment; never by hand)."""
+    from bot.runner.forkserver import main as forkserver_main
+
+    forkserver_main(fd)
 
 
 def _readable(path: Path) -> str:

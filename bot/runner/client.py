@@ -1,8 +1,9 @@
 """The bot's side of the snippet runner: one protocol, three ways to reach a runner.
 
 This module runs inside the bot's process, which holds the Discord token and the database. It
-therefore never runs user code and never imports the runner's server modules or the heavy
-libraries the runner preloads; it only speaks HTTP to a runner in another process:
+therefore never runs user code and never imports the runner's server, jail or fork server, nor
+the heavy libraries the runner preloads: only `bot.runner.protocol`, the request and response
+models the server itself uses. It speaks HTTP to a runner in another process:
 
 - `LocalRunner` starts `python -m bot.runner serve` as a child with an empty environment and
   talks to it over a Unix socket in a private temporary folder;
@@ -36,6 +37,9 @@ from typing import Any, Final, Literal, Protocol, get_args
 from urllib.parse import urlsplit
 
 import aiohttp
+from pydantic import ValidationError
+
+from bot.runner.protocol import RunRequest, RunResponse
 
 log = logging.getLogger(__name__)
 
@@ -99,26 +103,31 @@ class RunResult:
 
     @classmethod
     def from_json(cls, body: object) -> RunResult:
-        """Check a `/v1/run` answer field by field, so a wrong runner fails here, in one line."""
+        """Check a `/v1/run` answer against the protocol, so a wrong runner fails here, in one
+        line."""
         if not isinstance(body, dict):
             raise RunnerError("bad response from runner: not a JSON object")
-        status = body.get("status")
-        if status not in STATUSES:
-            raise RunnerError(f"bad response from runner: unknown status {status!r}")
-        exit_code = body.get("exit_code")
-        if exit_code is not None and not _is_int(exit_code):
-            raise RunnerError("bad response from runner: exit_code is not an integer or null")
-        warning = body.get("warning")
+        try:
+            answer = RunResponse.model_validate(body)
+        except ValidationError as error:
+            raise RunnerError(f"bad response from runner: {_why(error)}") from None
         return cls(
-            status=status,
-            exit_code=exit_code,
-            stdout=_field(body, "stdout", str),
-            stderr=_field(body, "stderr", str),
-            truncated=_field(body, "truncated", bool),
-            wall_ms=_number(body, "wall_ms"),
-            cpu_ms=_number(body, "cpu_ms"),
-            files=_runner_files(body.get("files", [])),
-            warning=warning if isinstance(warning, str) and warning else None,
+            status=answer.status.value,
+            exit_code=answer.exit_code,
+            stdout=answer.stdout,
+            stderr=answer.stderr,
+            truncated=answer.truncated,
+            wall_ms=answer.wall_ms,
+            cpu_ms=answer.cpu_ms,
+            files=[
+                RunFile(
+                    name=item.name,
+                    mime=item.mime or _guess_mime(item.name),
+                    data=_decode(item.content_b64, "runner"),
+                )
+                for item in answer.files
+            ],
+            warning=answer.warning or None,
         )
 
 
@@ -174,12 +183,16 @@ class HttpRunner:
         return f"HttpRunner({self.url!r})"
 
     async def run(self, code: str, stdin: str = "", timeout_s: float | None = None) -> RunResult:
-        """POST /v1/run; optional fields are sent only when set, so the runner's defaults hold."""
-        payload: dict[str, Any] = {"code": code}
-        if stdin:
-            payload["stdin"] = stdin
-        if timeout_s is not None:
-            payload["timeout_s"] = timeout_s
+        """POST /v1/run with a `protocol.RunRequest` (checked here first: the same model the
+        runner reads it with); optional fields are sent only when set, so its defaults hold."""
+        try:
+            request = RunRequest(code=code, stdin=stdin, timeout_s=timeout_s)
+        except ValidationError as error:
+            first = error.errors()[0]
+            field = ".".join(str(part) for part in first["loc"])
+            reason = first["msg"].removeprefix("Value error, ")
+            raise RunnerError(f"the runner would refuse this snippet: '{field}' {reason}") from None
+        payload = request.model_dump(exclude_defaults=True)
         wait_s = (timeout_s if timeout_s is not None else DEFAULT_WALL_S) + self._margin_s
         status, headers, body = await self._request("POST", "/v1/run", payload, wait_s)
         if status == 200:
@@ -627,20 +640,6 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _field(body: Mapping[str, Any], name: str, kind: type) -> Any:
-    value = body.get(name)
-    if not isinstance(value, kind):
-        raise RunnerError(f"bad response from runner: {name} is not a {kind.__name__}")
-    return value
-
-
-def _number(body: Mapping[str, Any], name: str) -> float:
-    value = body.get(name)
-    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
-        raise RunnerError(f"bad response from runner: {name} is not a number")
-    return float(value)
-
-
 def _decode(content: object, what: str) -> bytes:
     if not isinstance(content, str):
         raise RunnerError(f"bad response from {what}: file content is not base64 text")
@@ -648,24 +647,6 @@ def _decode(content: object, what: str) -> bytes:
         return base64.b64decode(content, validate=True)
     except (binascii.Error, ValueError):
         raise RunnerError(f"bad response from {what}: file content is not base64") from None
-
-
-def _runner_files(items: object) -> list[RunFile]:
-    if not isinstance(items, list):
-        raise RunnerError("bad response from runner: files is not a list")
-    files = []
-    for item in items:
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            raise RunnerError("bad response from runner: a file has no name")
-        mime = item.get("mime")
-        files.append(
-            RunFile(
-                name=item["name"],
-                mime=mime if isinstance(mime, str) and mime else _guess_mime(item["name"]),
-                data=_decode(item.get("content_b64"), "runner"),
-            )
-        )
-    return files
 
 
 def _snekbox_files(items: object) -> list[RunFile]:
@@ -679,6 +660,32 @@ def _snekbox_files(items: object) -> list[RunFile]:
         path = item["path"]
         files.append(RunFile(path, _guess_mime(path), _decode(item.get("content"), "snekbox")))
     return files
+
+
+_KINDS: Final = {
+    "string_type": "a str",
+    "bool_type": "a bool",
+    "int_type": "an integer",
+    "float_type": "a number",
+    "finite_number": "a finite number",
+    "list_type": "a list",
+}
+
+
+def _why(error: ValidationError) -> str:
+    """The first problem of an answer, in the words a log line needs."""
+    first = error.errors()[0]
+    where = [str(part) for part in first["loc"]]
+    field = where[0] if where else "the answer"
+    if field == "status":
+        return f"unknown status {first.get('input')!r}"
+    if field == "exit_code":
+        return "exit_code is not an integer or null"
+    if field == "files" and len(where) > 2:
+        field = f"a file's {where[2]}"
+    if first["type"] == "missing":
+        return f"{field} is missing"
+    return f"{field} is not {_KINDS.get(first['type'], 'valid')}"
 
 
 def _guess_mime(name: str) -> str:

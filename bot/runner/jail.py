@@ -1,10 +1,12 @@
 """The jail: namespaces, a read-only root of just what Python needs, and a child with no privileges.
 
 Python 3.11 has no `os.unshare` or `os.setns`, so the few system calls are made through ctypes.
-The parent does one `clone` straight into new namespaces (see `clone_into`), which saves the
-second fork a pid namespace otherwise needs: the child is PID 1 there. It builds its root
-(`build_root`), then drops to the slot's uid, sets rlimits and loads the seccomp filter
-(`lock_down`) before it waits for a snippet.
+The fork server does one `clone` straight into new namespaces (see `clone_into`), which saves
+the second fork a pid namespace otherwise needs: the child is PID 1 there. It joins its slot's
+cgroups and only then enters a cgroup namespace of its own (so `/proc/self/cgroup` says "/"),
+builds its root (`build_root`, with `/proc/cmdline` and PID 1's mount tables masked), then drops
+to the slot's uid, sets rlimits and loads the seccomp filter (`lock_down`) before it waits for a
+snippet.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ _libc.mount.argtypes = (
 )
 _libc.umount2.argtypes = (ctypes.c_char_p, ctypes.c_int)
 _libc.sethostname.argtypes = (ctypes.c_char_p, ctypes.c_size_t)
+_libc.unshare.argtypes = (ctypes.c_int,)
 _libc.prctl.argtypes = (
     ctypes.c_int,
     ctypes.c_ulong,
@@ -86,9 +89,7 @@ _before_fork = ctypes.pythonapi.PyOS_BeforeFork
 _after_fork_parent = ctypes.pythonapi.PyOS_AfterFork_Parent
 _after_fork_child = ctypes.pythonapi.PyOS_AfterFork_Child
 
-NAMESPACES = (
-    CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
-)
+NAMESPACES = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
 
 
 class JailError(RuntimeError):
@@ -140,6 +141,10 @@ def mount(source: str | None, target: str, fstype: str | None, flags: int, data:
 
 def prctl(option: int, value: int) -> None:
     _check(_libc.prctl(option, value, 0, 0, 0), f"prctl({option})")
+
+
+def unshare(flags: int) -> None:
+    _check(_libc.unshare(flags), f"unshare({flags:#x})")
 
 
 @dataclass(frozen=True)
@@ -297,6 +302,81 @@ def build_root(spec: JailSpec, identity: SlotIdentity) -> None:
     mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     hostname = spec.hostname.encode()
     _check(_libc.sethostname(hostname, len(hostname)), "sethostname")
+    mask_proc()
+
+
+MOUNT_VIEWS = ("mountinfo", "mounts", "mountstats")
+# What is bound over PID 1's tables: the thread's views and the process's (/proc/self is 1).
+_MOUNT_VIEW_DIRS = ("/proc/1", "/proc/1/task/1")
+
+
+def mask_proc() -> None:
+    """Run by the child as PID 1, after pivot_root: hide the boot line and the host's mounts.
+
+    `/proc/cmdline` (the VM's boot line) gets /dev/null bound over it. PID 1's mount tables
+    (`mountinfo`, `mounts`, `mountstats`, and the same files of its thread) would show each
+    bind's host device, its path inside the host file system and the host's mount options
+    (an overlay's lowerdir is a list of host paths): they get a sanitised copy of the same
+    table bound over them, with no source, root or super options. As container runtimes do,
+    this masks files, not the kernel: a process or thread the snippet starts later has a /proc
+    entry of its own, which shows the real table (README, "What a snippet can still read").
+    """
+    entries = _mount_entries(Path("/proc/self/mountinfo").read_text())
+    for name, text in (
+        ("mountinfo", "".join(e.mountinfo() for e in entries)),
+        ("mounts", "".join(e.mounts() for e in entries)),
+        ("mountstats", "".join(e.mountstats() for e in entries)),
+    ):
+        scratch = f"/dev/.{name}"
+        Path(scratch).write_text(text)
+        for folder in _MOUNT_VIEW_DIRS:
+            if os.path.exists(f"{folder}/{name}"):  # a task has no mountstats
+                _bind(scratch, f"{folder}/{name}", read_only=True, recursive=False)
+        os.unlink(scratch)  # the binds keep the file; /dev shows nothing of it
+    _bind("/dev/null", "/proc/cmdline", read_only=True, recursive=False)
+
+
+@dataclass(frozen=True)
+class _MountEntry:
+    """One mount as the jail may see it: where, how, and a generic type; nothing of the host."""
+
+    mount_id: str
+    parent_id: str
+    mount_point: str
+    options: str
+    fstype: str
+
+    @property
+    def source(self) -> str:
+        return self.fstype if self.fstype != "bind" else "none"
+
+    @property
+    def read_only(self) -> str:
+        return "ro" if "ro" in self.options.split(",") else "rw"
+
+    def mountinfo(self) -> str:
+        return (
+            f"{self.mount_id} {self.parent_id} 0:0 / {self.mount_point} {self.options} - "
+            f"{self.fstype} {self.source} {self.read_only}\n"
+        )
+
+    def mounts(self) -> str:
+        return f"{self.source} {self.mount_point} {self.fstype} {self.options} 0 0\n"
+
+    def mountstats(self) -> str:
+        return f"device {self.source} mounted on {self.mount_point} with fstype {self.fstype}\n"
+
+
+def _mount_entries(mountinfo: str) -> list[_MountEntry]:
+    entries = []
+    for line in mountinfo.splitlines():
+        left, _, right = line.partition(" - ")
+        fields, after = left.split(), right.split()
+        if len(fields) < 6 or not after:
+            continue
+        fstype = after[0] if after[0] in ("tmpfs", "proc") else "bind"
+        entries.append(_MountEntry(fields[0], fields[1], fields[4], fields[5], fstype))
+    return entries
 
 
 class _CapHeader(ctypes.Structure):
@@ -321,12 +401,15 @@ def drop_capabilities() -> None:
     _check(_libc.capset(ctypes.byref(header), ctypes.byref(data)), "capset")
 
 
-def _data_in_use() -> int:
-    """VmData: RLIMIT_DATA counts the parent's inherited heap too, so the limit starts above it."""
+def _in_use() -> dict[str, int]:
+    """VmSize and VmData, bytes: RLIMIT_AS and RLIMIT_DATA count what the child inherited from
+    the fork server too (≈ 600 MB of address space), so each limit starts above it."""
+    found = {}
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmData:"):
-            return int(line.split()[1]) * 1024
-    return 0
+        key, _, value = line.partition(":")
+        if key in ("VmSize", "VmData"):
+            found[key] = int(value.split()[0]) * 1024
+    return found
 
 
 def lock_down(
@@ -335,23 +418,31 @@ def lock_down(
     *,
     cpu_s: int,
     memory_bytes: int,
-    processes: int | None,
+    processes: int,
     file_bytes: int,
     open_files: int,
 ) -> None:
-    """The child's last steps before it may run user code: rlimits, uid, no privileges, seccomp."""
+    """The child's last steps before it may run user code: rlimits, uid, no privileges, seccomp.
+
+    The rlimits bound a run on their own, without any cgroup: RLIMIT_AS caps every mapping a
+    process adds (shared and file mappings included, which RLIMIT_DATA does not count) at the
+    memory limit, and RLIMIT_NPROC caps processes and threads. The kernel counts RLIMIT_NPROC per
+    (user namespace, uid): as root each slot has a uid of its own, and otherwise each child has
+    a user namespace of its own, so either way the count is this slot's processes alone.
+    """
     Path("/proc/self/oom_score_adj").write_text("1000")
+    used = _in_use()
     limits = {
         resource.RLIMIT_CPU: (cpu_s, cpu_s + 1),
-        resource.RLIMIT_DATA: (_data_in_use() + memory_bytes,) * 2,
+        resource.RLIMIT_AS: (used.get("VmSize", 0) + memory_bytes,) * 2,
+        resource.RLIMIT_DATA: (used.get("VmData", 0) + memory_bytes,) * 2,
         resource.RLIMIT_FSIZE: (file_bytes, file_bytes),
         resource.RLIMIT_NOFILE: (open_files, open_files),
+        resource.RLIMIT_NPROC: (processes, processes),
         resource.RLIMIT_CORE: (0, 0),
         resource.RLIMIT_MEMLOCK: (0, 0),
         resource.RLIMIT_MSGQUEUE: (0, 0),
     }
-    if processes is not None:
-        limits[resource.RLIMIT_NPROC] = (processes, processes)
     for which, value in limits.items():
         resource.setrlimit(which, value)
     if identity is not None:
@@ -366,5 +457,12 @@ def lock_down(
         seccomp.load()
 
 
-def namespace_flags(user_namespace: bool) -> int:
-    return NAMESPACES | (CLONE_NEWUSER if user_namespace else 0)
+def namespace_flags(*, user_namespace: bool, cgroup_namespace: bool) -> int:
+    """The clone flags of a child. Without a slot cgroup to join first, the cgroup namespace is
+    made at clone time (rooted at the fork server's cgroups, which it then shows as "/")."""
+    flags = NAMESPACES
+    if user_namespace:
+        flags |= CLONE_NEWUSER
+    if cgroup_namespace:
+        flags |= CLONE_NEWCGROUP
+    return flags

@@ -1,7 +1,7 @@
-"""The seccomp filter: compiled once in the warm parent with libseccomp, loaded by each child.
+"""The seccomp filter: compiled once in the fork server with libseccomp, loaded by each child.
 
 Compiling with libseccomp costs milliseconds per call; loading a finished BPF program is one
-prctl. So the parent builds the program at start-up and keeps it as bytes plus a ready
+prctl. So the fork server builds the program at start-up and keeps it as bytes plus a ready
 `sock_fprog`, and a child only calls `load()` after `no_new_privs`.
 
 Denied calls fail with EPERM (a few with a more telling errno) instead of killing the process,
@@ -18,7 +18,6 @@ import os
 
 SCMP_ACT_ALLOW = 0x7FFF0000
 SCMP_CMP_NE = 1
-SCMP_CMP_EQ = 4
 SCMP_CMP_MASKED_EQ = 7
 
 PR_SET_NO_NEW_PRIVS = 38
@@ -26,7 +25,12 @@ PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
 
 AF_UNIX = 1
+# ioctl's request is an `unsigned int` to the kernel, but seccomp sees the whole 64-bit register:
+# 0x1_00005412 reaches the kernel as TIOCSTI. So requests are compared on their low 32 bits.
 TIOCSTI = 0x5412
+TIOCLINUX = 0x541C
+LOW_32_BITS = 0xFFFFFFFF
+F_NOTIFY = 1026
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWCGROUP = 0x02000000
@@ -82,7 +86,6 @@ DENIED: tuple[str, ...] = (
     "keyctl",
     "add_key",
     "request_key",
-    "fanotify_init",
     "lookup_dcookie",
     "personality",
     "uselib",
@@ -91,6 +94,19 @@ DENIED: tuple[str, ...] = (
     "vhangup",
     "iopl",
     "ioperm",
+    # Linux AIO: a queue of O_DIRECT reads keeps a SIGKILLed process alive for seconds
+    "io_setup",
+    "io_submit",
+    "io_getevents",
+    "io_pgetevents",
+    "io_cancel",
+    "io_destroy",
+    # watching files: the read-only binds are shared, so a watch would see another run's opens
+    "inotify_init",
+    "inotify_init1",
+    "inotify_add_watch",
+    "fanotify_init",
+    "fanotify_mark",
     # the machine itself
     "kexec_load",
     "kexec_file_load",
@@ -201,7 +217,10 @@ def build_filter() -> SeccompFilter:
         for flag in NAMESPACE_FLAGS:
             rule("clone", eperm, (0, SCMP_CMP_MASKED_EQ, flag, flag))
         rule("socket", _errno_action(errno.EAFNOSUPPORT), (0, SCMP_CMP_NE, AF_UNIX, 0))
-        rule("ioctl", eperm, (1, SCMP_CMP_EQ, TIOCSTI, 0))
+        for request in (TIOCSTI, TIOCLINUX):
+            rule("ioctl", eperm, (1, SCMP_CMP_MASKED_EQ, LOW_32_BITS, request))
+        # dnotify, the old way to watch a directory (fcntl's cmd is an int: 32 bits too)
+        rule("fcntl", eperm, (1, SCMP_CMP_MASKED_EQ, LOW_32_BITS, F_NOTIFY))
         memfd = os.memfd_create("seccomp-bpf")
         try:
             result = lib.seccomp_export_bpf(ctx, memfd)
@@ -213,4 +232,7 @@ def build_filter() -> SeccompFilter:
             os.close(memfd)
     finally:
         lib.seccomp_release(ctx)
-    return SeccompFilter(program, (*denied, "clone3", "clone(namespaces)", "socket"))
+    return SeccompFilter(
+        program,
+        (*denied, "clone3", "clone(namespaces)", "socket", "ioctl(TIOCSTI)", "fcntl(F_NOTIFY)"),
+    )

@@ -1,15 +1,15 @@
-"""The runner's HTTP face: `GET /v1/health` and `POST /v1/run`, exactly as issue #3 shapes them.
+"""The runner's HTTP face: `GET /v1/health` and `POST /v1/run`, in the shapes of `protocol`.
 
-Every client (the bot's local and remote backends, `studybot runner exec`, the tests and the
-bench) sees the same JSON, so the shapes here are the contract; extra fields are optional.
+This process reads requests and never forks a process that runs user code: the fork server
+(`forkserver.py`) clones the children and `pool.Pool` hands each job straight to one. Every
+client (the bot's local and remote backends, `studybot runner exec`, the tests and the bench)
+sees the same JSON, so `protocol` is the contract; extra fields are optional.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import math
 import signal
 import socket
 import sys
@@ -17,9 +17,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.runner.zygote import Busy, Zygote
+from bot.runner.pool import Busy, Pool
+from bot.runner.protocol import JSON_BYTES_PER_CHAR, Health, RequestError, parse_request
 
-ZYGOTE = web.AppKey("zygote", Zygote)
+POOL = web.AppKey("pool", Pool)
 
 
 def _error(status: int, message: str, **headers: str) -> web.Response:
@@ -27,73 +28,52 @@ def _error(status: int, message: str, **headers: str) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
-    zygote = request.app[ZYGOTE]
-    body: dict[str, object] = {
-        "status": "ok",
-        "slots": zygote.slots,
-        "preloaded": zygote.preloaded,
-    }
-    if zygote.uid_base is not None:
-        body["uids"] = [zygote.uid_base + index for index in range(zygote.slots)]
-    if zygote.warnings:
-        body["warning"] = "; ".join(zygote.warnings)
-    return web.json_response(body)
+    pool = request.app[POOL]
+    body = Health(
+        slots=pool.slots,
+        preloaded=pool.preloaded,
+        cgroups=pool.cgroups,
+        uids=[pool.uid_base + index for index in range(pool.slots)]
+        if pool.uid_base is not None
+        else None,
+        forkserver_pid=pool.forkserver_pid,
+        quarantined=pool.quarantined(),
+        warning="; ".join(pool.warnings) if pool.warnings else None,
+    )
+    return web.json_response(body.body())
 
 
 async def run(request: web.Request) -> web.Response:
-    zygote = request.app[ZYGOTE]
-    limits = zygote.limits
+    pool = request.app[POOL]
+    limits = pool.limits
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         return _error(413, "the request body is too large")
     try:
-        payload = json.loads(raw)
-    except ValueError:
-        return _error(400, "the body must be a JSON object")
-    if not isinstance(payload, dict):
-        return _error(400, "the body must be a JSON object")
-    code = payload.get("code")
-    if not isinstance(code, str):
-        return _error(400, "'code' must be a string")
-    stdin = payload.get("stdin", "")
-    if stdin is None:
-        stdin = ""
-    if not isinstance(stdin, str):
-        return _error(400, "'stdin' must be a string")
-    timeout = payload.get("timeout_s")
-    if timeout is not None and (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, int | float)
-        or not math.isfinite(timeout)
-        or timeout <= 0
-    ):
-        return _error(400, "'timeout_s' must be a positive number")
-    if len(code) > limits.code_chars:
-        return _error(413, f"the code is longer than {limits.code_chars} characters")
-    if len(stdin.encode("utf-8", "surrogatepass")) > limits.stdin_bytes:
-        return _error(413, f"stdin is longer than {limits.stdin_bytes} bytes")
+        job = parse_request(raw)
+        job.check_limits(limits.code_chars, limits.stdin_bytes)
+    except RequestError as error:
+        return _error(error.status, error.message)
     try:
-        body = await zygote.run(code, stdin, float(timeout) if timeout is not None else None)
+        answer = await pool.run(job.code, job.stdin, job.timeout_s)
     except Busy:
         return _error(503, "every slot is busy; retry shortly", **{"Retry-After": "1"})
-    return web.json_response(body)
+    return web.json_response(answer.body())
 
 
-def build_app(zygote: Zygote) -> web.Application:
-    limits = zygote.limits
-    # JSON may spell a character in up to 12 bytes (a surrogate pair of \uXXXX escapes).
-    max_body = 12 * (limits.code_chars + limits.stdin_bytes) + 65536
+def build_app(pool: Pool) -> web.Application:
+    limits = pool.limits
+    max_body = JSON_BYTES_PER_CHAR * (limits.code_chars + limits.stdin_bytes) + 65536
     app = web.Application(client_max_size=max_body)
-    app[ZYGOTE] = zygote
+    app[POOL] = pool
     app.router.add_get("/v1/health", health)
     app.router.add_post("/v1/run", run)
     return app
 
 
 def listening_socket(host: str, port: int, unix: Path | None) -> socket.socket:
-    """Bound before the event loop starts: asyncio would resolve a name in a thread, and the
-    parent must stay single-threaded to fork safely."""
+    """Bound before the event loop starts, so the address is known (and taken) at once."""
     if unix is not None:
         with contextlib.suppress(FileNotFoundError):
             unix.unlink()
@@ -112,16 +92,17 @@ def _where(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-async def serve(zygote: Zygote, sock: socket.socket) -> None:
-    """Starts the slots, serves on the bound socket, and runs until SIGTERM or SIGINT."""
-    await zygote.start()
-    runner = web.AppRunner(build_app(zygote), access_log=None)
+async def serve(pool: Pool, sock: socket.socket) -> int:
+    """Starts the fork server and the slots, serves on the bound socket, and runs until SIGTERM
+    or SIGINT (0) or until the fork server dies (1: whoever started us restarts us)."""
+    await pool.start()
+    runner = web.AppRunner(build_app(pool), access_log=None)
     await runner.setup()
     await web.SockSite(runner, sock).start()
-    for warning in zygote.warnings:
+    for warning in pool.warnings:
         print(f"studybot runner: WARNING: {warning}", file=sys.stderr)
     print(
-        f"studybot runner: listening on {_where(sock)} with {zygote.slots} slots",
+        f"studybot runner: listening on {_where(sock)} with {pool.slots} slots",
         file=sys.stderr,
         flush=True,
     )
@@ -129,8 +110,17 @@ async def serve(zygote: Zygote, sock: socket.socket) -> None:
     loop = asyncio.get_running_loop()
     for number in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(number, stop.set)
+    assert pool.gone is not None
+    stopped = asyncio.ensure_future(stop.wait())
+    gone = asyncio.ensure_future(pool.gone.wait())
     try:
-        await stop.wait()
+        await asyncio.wait((stopped, gone), return_when=asyncio.FIRST_COMPLETED)
     finally:
+        stopped.cancel()
+        gone.cancel()
         await runner.cleanup()
-        await zygote.close()
+        await pool.close()
+    if pool.gone.is_set():
+        print("studybot runner: the fork server died; stopping", file=sys.stderr, flush=True)
+        return 1
+    return 0

@@ -1,10 +1,15 @@
-"""One real runner for the whole session, and the checks every hostile test ends with.
+"""Real runners for the session, and the checks every hostile test ends with.
 
 The server is `python -m bot.runner serve` in a subprocess, started with nothing in its
 environment but two planted secrets: the runner must drop them (it re-executes itself with an
 empty environment) before any snippet runs, and the tests look for them from inside the jail.
 After every test a benign snippet must still give its exact answer, the server must still be
 the same live process, and no process of a slot's uid may be left but the slot's idle worker.
+
+The hostile suites run twice: against a runner with its per-slot cgroups ("cgroups") and
+against one started with `--no-cgroups` ("no-cgroups"), which must be just as bounded by its
+rlimits alone. Other runner tests use the first. Pytest groups the tests by runner, so only one
+runs at a time.
 """
 
 from __future__ import annotations
@@ -25,9 +30,22 @@ from tests.runner.jailcheck import CANARY, SLOTS, Runner, leftovers
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="session")
-def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
-    log_path = tmp_path_factory.mktemp("runner") / "server.log"
+MODES = ("cgroups", "no-cgroups")
+HOSTILE_MODULES = {"test_runner_hostile", "test_runner_sealed"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "runner" in metafunc.fixturenames and metafunc.module.__name__.split(".")[-1] in (
+        HOSTILE_MODULES
+    ):
+        metafunc.parametrize("runner", MODES, indirect=True, scope="session")
+
+
+def start_runner(
+    tmp_path_factory: pytest.TempPathFactory, name: str, options: list[str]
+) -> Iterator[Runner]:
+    """A runner started as the bot would start one, with `options`; stopped afterwards."""
+    log_path = tmp_path_factory.mktemp(f"runner-{name}") / "server.log"
     environment = {
         "STUDYBOT_DISCORD_TOKEN": CANARY,
         "STUDYBOT_DATABASE_URL": f"postgresql://bot:{CANARY}@db/studybot",
@@ -43,6 +61,7 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
         str(SLOTS),
         "--queue",
         "2",
+        *options,
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -63,8 +82,15 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
     if url is None:
         process.kill()
         pytest.fail(f"the runner did not start in 90 s:\n{log_path.read_text()}")
-    server = Runner(url=url, pid=process.pid, log=log_path)
-    server = Runner(url, process.pid, log_path, tuple(server.health().get("uids", ())))
+    health = Runner(url=url, pid=process.pid, log=log_path).health()
+    server = Runner(
+        url,
+        process.pid,
+        log_path,
+        tuple(health.get("uids", ())),
+        health.get("forkserver_pid"),
+        bool(health.get("cgroups", True)),
+    )
     try:
         yield server
     finally:
@@ -74,6 +100,19 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runner]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def runner(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Runner]:
+    """The session's runner of one mode (see the module docstring)."""
+    mode = getattr(request, "param", "cgroups")
+    options = ["--no-cgroups"] if mode == "no-cgroups" else []
+    for server in start_runner(tmp_path_factory, mode, options):
+        if mode == "cgroups" and os.geteuid() == 0 and not server.cgroups:
+            unavailable(f"the runner has no cgroups here: {server.health().get('warning')}")
+        yield server
 
 
 @pytest.fixture(autouse=True)

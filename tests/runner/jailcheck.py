@@ -15,10 +15,15 @@ SLOTS = 2
 
 @dataclass(frozen=True)
 class Runner:
+    """A runner under test: its URL, the server's pid, its log, the slots' uids (root only),
+    the fork server's pid, and whether it was started with cgroups."""
+
     url: str
     pid: int
     log: Path
     uids: tuple[int, ...] = ()
+    forkserver: int | None = None
+    cgroups: bool = True
 
     def request(
         self, method: str, path: str, body: bytes | None = None, timeout: float = 60
@@ -98,11 +103,13 @@ def command_line(pid: int) -> str:
 
 
 def leftovers(server: Runner) -> list[str]:
-    """Slot-uid processes beyond each slot's one idle child (a direct child of the server)."""
+    """Slot-uid processes beyond each slot's one idle child (a direct child of the fork
+    server)."""
     problems = []
+    cloner = server.forkserver or server.pid  # a runner without a fork server forks itself
     for uid in server.uids:
         pids = processes_of(uid)
-        strays = [p for p in pids if parent_of(p) != server.pid]
+        strays = [p for p in pids if parent_of(p) != cloner]
         if strays or len(pids) > 1:
             problems += [f"uid {uid} pid {p}: {command_line(p)[:60]}" for p in pids]
     return problems
