@@ -324,3 +324,27 @@ async def test_a_posted_leaderboard_carries_a_chart_with_alt_text(database: Data
     assert image.alt == "Bar chart of the leaderboard, this week: ada 15 XP, bob 5 XP."
     mine = await services.leaderboard.my_rank(MemberRef(GUILD, 2, "bob"), "week")
     assert "**#2** of 2 with **5 XP** this week" in mine.body and mine.ephemeral
+
+
+async def test_schedules_set_while_the_bot_was_down_apply_at_its_start(database: Database) -> None:
+    """The real AsyncIOScheduler: jobs made from the database at start, and the catch-up of
+    what is due, in the server's grace window (set with /admin setup)."""
+    from bot.services.admin import SetupChanges
+
+    services, recorder, dispatcher = setup(database)
+    await berlin(services)
+    await services.admin.setup(GUILD, SetupChanges(grace_hours=1))
+    await services.schedules.set_lessons(GUILD, 11, "07:30", "daily")  # 06:30 UTC
+    await services.schedules.set_challenge(GUILD, 12, "07:50")
+    services.ctx.clock.set(START + timedelta(hours=1, minutes=40))  # 08:40: lesson 70 min late
+    await dispatcher.start()
+    try:
+        assert dispatcher.scheduler is not None
+        jobs = {job.id: job for job in dispatcher.scheduler.get_jobs()}
+        assert {"schedule-1", "schedule-2", "poll", "sweep", "remind"} <= set(jobs)
+        assert str(jobs["schedule-1"].trigger) == "timetable[daily 07:30 Europe/Berlin]"
+    finally:
+        await dispatcher.stop()
+    assert recorder.kinds() == [("challenge", "challenge:2026-11-23")]  # the lesson: too late
+    with pytest.raises(UserError, match="0 to 48 hours"):
+        await services.admin.setup(GUILD, SetupChanges(grace_hours=72))

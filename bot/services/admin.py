@@ -36,6 +36,7 @@ class SetupChanges:
     leaderboard_channel_id: int | None = None
     timezone: str | None = None
     moderator_role_id: int | None = None
+    grace_hours: int | None = None  # how late a missed timed post may still go out
 
 
 class AdminService:
@@ -53,9 +54,12 @@ class AdminService:
                 "challenge_channel_id",
                 "leaderboard_channel_id",
                 "moderator_role_id",
+                "grace_hours",
             )
             if getattr(changes, name) is not None
         }
+        if changes.grace_hours is not None and not 0 <= changes.grace_hours <= 48:
+            raise UserError("The grace window is 0 to 48 hours.")
         if changes.timezone is not None:
             zone = zone_named(changes.timezone.strip())
             if zone is None:
@@ -121,6 +125,9 @@ def settings_card(settings: GuildSettings | None, saved: bool) -> Card:
             ),
             CardField("Time zone", settings.timezone if settings else "UTC", True),
             CardField("Moderator role", f"<@&{role}>" if role else "Manage Server only", True),
+            CardField(
+                "Missed posts", f"up to {settings.grace_hours if settings else 6} h late", True
+            ),
         ),
         footer="Days, challenges and leaderboard weeks follow the server's time zone",
         tone=Tone.SUCCESS if saved else Tone.INFO,

@@ -84,7 +84,8 @@ async def test_the_command_surface_is_the_issues(payload: list[dict[str, Any]]) 
         "/admin schedule lessons channel time [days] [track]",
         "/admin schedule off kind",
         "/admin schedule show",
-        "/admin setup [lessons] [challenges] [leaderboards] [timezone] [moderator_role]",
+        "/admin setup [lessons] [challenges] [leaderboards] [timezone] [moderator_role]"
+        " [grace_hours]",
         "/daily",
         "/leaderboard [period]",
         "/lesson [lesson]",

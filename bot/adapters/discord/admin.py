@@ -51,6 +51,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Moderator 
         leaderboards="Where leaderboards are posted",
         timezone="The server's IANA time zone (days, challenges and weeks follow it)",
         moderator_role="A role that may use /admin besides Manage Server",
+        grace_hours="How late a timed post missed while the bot was down may still go out",
     )
     async def setup_(
         self,
@@ -60,6 +61,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Moderator 
         leaderboards: discord.TextChannel | None = None,
         timezone: str | None = None,
         moderator_role: discord.Role | None = None,
+        grace_hours: app_commands.Range[int, 0, 48] | None = None,
     ) -> None:
         changes = SetupChanges(
             lesson_channel_id=lessons.id if lessons else None,
@@ -67,6 +69,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Moderator 
             leaderboard_channel_id=leaderboards.id if leaderboards else None,
             timezone=timezone,
             moderator_role_id=moderator_role.id if moderator_role else None,
+            grace_hours=grace_hours,
         )
         card = await self.bot.services.admin.setup(member_ref(interaction).guild_id, changes)
         await send_cards(interaction, card)
