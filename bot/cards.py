@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -16,12 +17,18 @@ class Style(StrEnum):
 
 
 class Tone(StrEnum):
-    """What the card means to the reader; adapters pick colours from it."""
+    """What the card is, or means to the reader; adapters pick one colour per tone, so every
+    card of a kind looks the same (a lesson is always blurple, a right answer always green)."""
 
     INFO = "info"
     SUCCESS = "success"
     WARNING = "warning"
     ERROR = "error"
+    LESSON = "lesson"
+    QUIZ = "quiz"
+    CHALLENGE = "challenge"
+    BOARD = "board"
+    RUN = "run"
 
 
 @dataclass(frozen=True)
@@ -33,11 +40,29 @@ class CardField:
 
 @dataclass(frozen=True)
 class Action:
-    """A button: what pressing it means (a typed intent), and how it is labelled."""
+    """A button: what pressing it means (a typed intent), and how it is labelled. A disabled
+    action is shown but cannot be pressed (a pager's "2 / 6")."""
 
     intent: Intent
     label: str
     style: Style = Style.SECONDARY
+    disabled: bool = False
+    row: int | None = None  # a row of its own (long labels read better one to a line)
+
+
+@dataclass(frozen=True)
+class MenuOption:
+    intent: Intent
+    label: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Menu:
+    """A drop-down of intents ("Open a lesson…"): choosing an option acts like a button."""
+
+    placeholder: str
+    options: tuple[MenuOption, ...]
 
 
 @dataclass(frozen=True)
@@ -58,6 +83,14 @@ class Card:
     actions: tuple[Action, ...] = ()
     ephemeral: bool = False
     tone: Tone = Tone.INFO
+    files: tuple[Image, ...] = ()  # other attachments: the full output of a run, say
+    menu: Menu | None = None
+    # Display names of the members the text mentions as <@id>: Discord shows mentions itself,
+    # a terminal needs the names.
+    names: tuple[tuple[int, str], ...] = ()
+    # A long-form card (a code-help card): its parts read top to bottom and its images form a
+    # gallery. Discord lays it out with Components v2; other transports print it as usual.
+    layout: bool = False
 
 
 class UserError(Exception):
@@ -67,3 +100,11 @@ class UserError(Exception):
 def not_yours(owner: str) -> str:
     """What anyone but the owner reads when they press someone else's question."""
     return f"This is {owner}'s question — start your own with /quiz."
+
+
+_MARKDOWN = re.compile(r"([\\*_~`|>#\[\]()-])")
+
+
+def escape_markdown(text: str) -> str:
+    """Member input shown inside Markdown, as typed: `__init__` stays `__init__`."""
+    return _MARKDOWN.sub(r"\\\1", text)

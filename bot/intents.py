@@ -72,3 +72,26 @@ class MyRank(Intent):
     """Where the presser stands on a leaderboard period (answered privately)."""
 
     period: str = Field(pattern=r"^(week|month|all)$")
+
+
+class LessonPage(Intent):
+    """Show page `page` (1-based) of a lesson. `viewer` is whose pager it is: their press turns
+    the page in place, anyone else's opens a private pager of their own at that page."""
+
+    viewer: int = Field(ge=0)
+    lesson: str = Field(min_length=1, max_length=64)
+    page: int = Field(ge=1, le=50)
+    via: str = Field(default="", pattern=r"^(prev|next|at)?$")  # which pager button it is
+
+
+class OpenLesson(Intent):
+    """Open a lesson (empty: the presser's next one) as a private pager."""
+
+    lesson: str = Field(default="", max_length=64)
+
+
+class EditRun(Intent):
+    """Open the form to edit a snippet the owner ran, filled with its code, and run it again."""
+
+    owner: int = Field(ge=0)
+    run: int = Field(ge=1)

@@ -69,12 +69,12 @@ async def test_a_console_story_on_each_database(db_url: str, clock: FrozenClock)
     app = build_app(load_settings(database_url=db_url, runner_url=""), clock, random.Random(3))
     try:
         story = Story(app)
-        assert "Lesson 1 of" in await story.say("/lesson")
+        assert "lesson 1 of" in await story.say("/lesson")
         assert "+20 XP" in await story.say("/done")
         quiz = await story.say("/quiz 3 3")
-        assert "· 1/3" in quiz
+        assert "question 1 of 3" in quiz
         summary = await story.answer_all()
-        assert "Quiz done: 3 of 3 right" in summary
+        assert "🏁 Quiz done: 3 of 3 right" in summary
         assert "Nothing to review" in await story.say("/review")
         wrong = await story.say("/quiz 2 1")
         assert story.session.pending is not None
@@ -87,8 +87,8 @@ async def test_a_console_story_on_each_database(db_url: str, clock: FrozenClock)
         assert "❌ Not quite" in await story.say(bad)
         clock.advance(timedelta(days=1))
         review = await story.say("/review")
-        assert "Review 1 of 1" in review
-        assert "Review done: 1 of 1 right" in await story.answer_all()
+        assert "🔁 Review" in review and "review 1 of 1" in review
+        assert "🏁 Review done: 1 of 1 right" in await story.answer_all()
         daily = await story.say("/daily")
         assert "📅 Daily challenge · 2026-11-24" in daily
         challenge, _count = await app.services.challenges.today(ADA.guild_id)
@@ -124,7 +124,8 @@ def test_the_real_console_starts_on_postgresql(pg_url: str, tmp_path: Path) -> N
         "console", "--user", "ada", stdin="/lesson\n/done\n/quiz 1 2\n/profile\n", env=env
     )
     assert story.returncode == 0, story.stderr
-    assert "Done: " in story.stdout and "· 1/2" in story.stdout and "👤 ada" in story.stdout
+    assert "✅ ada finished" in story.stdout and "question 1 of 2" in story.stdout
+    assert "👤 ada" in story.stdout
     assert "Traceback" not in story.stdout + story.stderr
 
 

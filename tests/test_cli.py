@@ -40,10 +40,10 @@ def test_piped_console_session_on_the_shipped_roadmap(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "The roadmap" in out and "0 of 8 lessons done" in out
-    assert "Lesson 1 of 8" in out
-    assert "Done: The ML stack, and the NumPy array under it" in out
-    assert "Quiz · Linear algebra" in out
+    assert "🗺️ The roadmap" in out and "0 of 8 lessons done" in out
+    assert "lesson 1 of 8" in out
+    assert "✅ ada finished The ML stack, and the NumPy array under it" in out
+    assert "❓ Linear algebra" in out
     assert "Days are counted in Asia/Kolkata" in out and "Current  1 day" in out
     assert "ada — 20 XP" in out
     assert "studybot>" not in out and "Traceback" not in out + result.stderr
@@ -107,8 +107,8 @@ def test_run_without_a_token_explains_and_exits_2() -> None:
 def test_db_commands_on_a_fresh_file(tmp_path: Path) -> None:
     env = {"STUDYBOT_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
     assert studybot("db", "current", env=env).stdout.strip() == "base (empty)"
-    assert studybot("db", "upgrade", env=env).stdout.strip() == "at revision 0003"
-    assert studybot("db", "current", env=env).stdout.strip() == "0003"
+    assert studybot("db", "upgrade", env=env).stdout.strip() == "at revision 0004"
+    assert studybot("db", "current", env=env).stdout.strip() == "0004"
     assert studybot("db", "downgrade", "base", env=env).stdout.strip() == "at revision base"
 
 
@@ -131,8 +131,8 @@ def test_console_runs_snippets_in_the_real_runner(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "1 | 42" in out and "1 | drawn" in out
-    assert "Your snippet exited with code 3" in out
+    assert "│  42" in out and "│  drawn" in out
+    assert "❌ Exited with code 3" in out
     assert out.count("add import numpy as np at the top") == 2
     assert "There is no code to run." in out
     saved = [line.split(": ", 1)[1] for line in out.splitlines() if line.startswith("saved ")]

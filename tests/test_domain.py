@@ -190,7 +190,7 @@ def test_xp_rewards_difficulty() -> None:
 def test_long_output_keeps_its_head_and_its_tail() -> None:
     lines = [f"step {n}" for n in range(500)]
     output = "\n".join([*lines, "Traceback (most recent call last):", "ZeroDivisionError: boom"])
-    shown = show_output(output, max_lines=40, max_chars=3000)
+    shown = show_output(output, max_lines=40, max_chars=3000, numbered=True)
     text = shown.text.splitlines()
     assert text[0] == "001 | step 0" and text[-1] == "502 | ZeroDivisionError: boom"
     assert text[-2] == "501 | Traceback (most recent call last):"
@@ -199,7 +199,7 @@ def test_long_output_keeps_its_head_and_its_tail() -> None:
     assert len(text) <= 40 and len(shown.text) <= 3000
     assert shown.cut_lines == 502 - (len(text) - 1)
     short = show_output("a\nb")
-    assert short.text == "1 | a\n2 | b" and short.cut_lines == 0
+    assert short.text == "a\nb" and short.cut_lines == 0  # unnumbered unless asked
 
 
 def test_a_missing_usual_import_gets_a_hint() -> None:

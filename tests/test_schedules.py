@@ -161,7 +161,7 @@ async def test_a_week_of_lessons_walks_the_roadmap_once_each(database: Database)
         "lessons:2026-11-24",
         "lessons:2026-11-25",
     ]  # three lessons in the small roadmap, then it is done
-    assert [p.title for p in posted] == ["First", "Second", "Third"]
+    assert [p.title for p in posted] == ["📖 First", "📖 Second", "📖 Third"]
     assert all(p.thread_name and p.thread_name.startswith("📖 ") for p in posted)
     assert clock is not None
     shown = await services.schedules.show(GUILD)
@@ -204,7 +204,7 @@ async def test_a_long_outage_posts_the_challenge_and_skips_the_stale_lesson(
     await dispatcher.catch_up()
     assert ("lessons", "lessons:2026-11-24") in recorder.kinds()
     lesson = next(p for p, _c in recorder.messages.values() if p.kind == "lessons")
-    assert lesson.title == "First"  # the skipped day did not use up a lesson
+    assert lesson.title == "📖 First"  # the skipped day did not use up a lesson
 
 
 async def test_a_lapsed_claim_is_found_or_posted_once(database: Database) -> None:
@@ -295,7 +295,7 @@ async def test_the_leaderboard_is_one_message_a_period_edited_each_run(
     assert keys == ["week:2026-W48", "week:2026-W49"]  # one message per week, edited daily
     card = next(iter(recorder.messages.values()))[1][0]
     assert card.title == "🏆 Leaderboard — this week"
-    assert [a.label for a in card.actions] == ["My rank"]
+    assert [a.label for a in card.actions] == ["📍 My rank"]
 
 
 async def test_reminders_once_a_day_and_off_when_undeliverable(database: Database) -> None:

@@ -31,13 +31,13 @@ async def test_next_lesson_follows_roadmap_order_and_prerequisites(database: Dat
     lessons = services.lessons
     assert (await lessons.next_lesson_for(ADA)).id == "first"  # type: ignore[union-attr]
     card = await lessons.show(ADA)
-    assert card.title == "First"
+    assert card.title == "📖 First"
     assert [a.intent for a in card.actions] == [
         MarkDone(lesson="first"),
         StartQuiz(lesson="first", count=1),
     ]
     done = await lessons.mark_done(ADA)
-    assert done.title == "Done: First" and "+20 XP" in done.body
+    assert done.title == "✅ ada finished First" and "+20 XP" in done.body
     assert await xp_of(services, ADA) == 20
     assert (await lessons.next_lesson_for(ADA)).id == "second"  # type: ignore[union-attr]
     # Prerequisites are advice: a later lesson opens with a note and can be marked done.
@@ -59,14 +59,15 @@ async def test_unknown_lesson_is_a_user_error_with_a_suggestion(database: Databa
     services, _ = make_services(database, START)
     with pytest.raises(UserError, match="Did you mean `second`"):
         await services.lessons.show(ADA, "secnd")
-    assert (await services.lessons.show(ADA, "3")).title == "Third"
+    assert (await services.lessons.show(ADA, "3")).title == "📖 Third"
 
 
 async def test_a_quiz_run_asks_grades_records_and_sums_up(database: Database) -> None:
     services, _ = make_services(database, START)
     step = await services.quizzes.start(ADA, topic="algebra", count=3)
     [question] = step.cards
-    assert question.title == "Quiz · Algebra · 1/3" and step.pending is not None
+    assert question.title == "❓ Algebra" and step.pending is not None
+    assert question.body.startswith("-# ") and "question 1 of 3" in question.body.splitlines()[0]
     run = await services.ctx.store.run(step.pending.run)
     assert run is not None and len({item for item, _seed in run.plan}) == 3
     earned = 0
@@ -76,14 +77,14 @@ async def test_a_quiz_run_asks_grades_records_and_sums_up(database: Database) ->
         text = typed(services, ADA, item_id, seed, _answer(item_id, right))
         step = await services.quizzes.answer(ADA, run.id, number, text)
         feedback = step.cards[0]
-        assert feedback.title == ("✅ Correct" if right else "❌ Not quite")
+        assert feedback.title == ("✅ Right" if right else "❌ Not quite")
         gained = {"alg-choice": 5, "alg-number": 15, "alg-word": 10}[item_id] if right else 1
         earned += gained
         assert feedback.footer == f"+{gained} XP · {earned} XP in all"
         assert await xp_of(services, ADA) == earned
     summary = step.cards[1]
     assert step.pending is None
-    assert summary.title == "Quiz done: 2 of 3 right"
+    assert summary.title == "🏁 Quiz done: 2 of 3 right"
     assert "**Missed:**" in summary.body and f"Prompt of {run.plan[1][0]}" in summary.body
     assert [a.intent for a in summary.actions] == [StartQuiz(topic="algebra", count=3)]
 
@@ -109,7 +110,7 @@ async def test_a_question_answers_once_and_its_buttons_belong_to_its_member(
     with pytest.raises(UserError, match="This is ada's question"):
         await services.quizzes.form(BOB, run.id, 0)
     step = await services.quizzes.answer(ADA, run.id, 0, right)
-    assert step.cards[0].title == "✅ Correct" and await xp_of(services, ADA) == 5
+    assert step.cards[0].title == "✅ Right" and await xp_of(services, ADA) == 5
     with pytest.raises(UserError, match="This question is closed"):
         await services.quizzes.answer(ADA, run.id, 0, right)  # a double click
     with pytest.raises(UserError, match="no longer exists"):
@@ -166,9 +167,9 @@ async def test_wrong_and_unreadable_answers(database: Database) -> None:
     assert "the answer is **2.5**" in wrong.cards[0].body
     assert await xp_of(services, ADA) == 1
     decimal_comma = await answer_item(services, BOB, "alg-number", 2, right=True)
-    assert decimal_comma.cards[0].title == "✅ Correct"
+    assert decimal_comma.cards[0].title == "✅ Right"
     run = await one_question(services, BOB, "alg-number", 3)
-    assert (await services.quizzes.answer(BOB, run.id, 0, "2,5")).cards[0].title == "✅ Correct"
+    assert (await services.quizzes.answer(BOB, run.id, 0, "2,5")).cards[0].title == "✅ Right"
     with pytest.raises(UserError, match="no topic `geometry`"):
         await services.quizzes.start(ADA, topic="geometry")
     gone = await services.ctx.store.start_run(ADA, "topic", "x", [("gone", 1)], START)
@@ -250,9 +251,17 @@ async def test_leaderboard_week_and_all_time(database: Database) -> None:
     await answer_item(services, BOB, "alg-choice", 1)  # 5 XP this week
     await answer_item(services, OTHER_GUILD, "alg-number", 1)  # another guild
     week = await services.leaderboard.card(ADA.guild_id, "week")
-    assert week.body.splitlines() == ["🥇 ada — 15 XP", "🥈 bob — 5 XP"]
-    alltime = await services.leaderboard.card(ADA.guild_id, "all")
-    assert alltime.body.splitlines() == ["🥇 bob — 25 XP", "🥈 ada — 15 XP"]
+    assert week.body.splitlines() == [f"🥇 <@{ADA.user_id}> — 15 XP", "🥈 <@42> — 5 XP"]
+    assert dict(week.names) == {ADA.user_id: "ada", 42: "bob"}  # for a terminal's sake
+    alltime = await services.leaderboard.card(ADA.guild_id, "all", viewer=BOB)
+    assert alltime.body.splitlines() == [
+        "🥇 <@42> — **25 XP** ← you",
+        f"🥈 <@{ADA.user_id}> — 15 XP",
+    ]
+    carol = MemberRef(guild_id=ADA.guild_id, user_id=7, display_name="carol")
+    outside = await services.leaderboard.card(ADA.guild_id, "all", limit=1, viewer=ADA)
+    assert outside.body.splitlines()[-1] == "**You:** #2 of 2 with 15 XP"
+    assert "You:" not in (await services.leaderboard.card(ADA.guild_id, viewer=carol)).body
     empty = await services.leaderboard.card(12345, "month")
     assert "Nobody has earned XP" in empty.body
     with pytest.raises(UserError, match="Unknown period"):

@@ -49,25 +49,26 @@ async def test_review_shows_missed_items_oldest_first_until_answered_right(
     clock.advance(timedelta(days=1))
     await answer_item(services, ADA, "alg-word", 1, right=False)  # wrong on Tuesday
     title, plan = await session()
-    assert title == "Review 1 of 1 · Algebra" and [item for item, _ in plan] == ["alg-number"]
+    assert title == "🔁 Review · Algebra" and [item for item, _ in plan] == ["alg-number"]
     clock.advance(timedelta(days=1))
     step = await reviews.start(ADA)
-    assert step.pending is not None and step.cards[0].title == "Review 1 of 2 · Algebra"
+    assert step.pending is not None and step.cards[0].title == "🔁 Review · Algebra"
+    assert "review 1 of 2" in step.cards[0].body.splitlines()[0]
     run = await services.ctx.store.run(step.pending.run)
     assert run is not None and [item for item, _ in run.plan] == ["alg-number", "alg-word"]
     (_, number_seed), (_, word_seed) = run.plan
     assert number_seed != 1  # a new question, so the answer is recorded and pays again
     answered = await services.quizzes.answer(ADA, run.id, 0, "2.5")
     feedback, following = answered.cards
-    assert feedback.title == "✅ Correct" and feedback.footer.startswith("+15 XP")
-    assert following.title == "Review 2 of 2 · Algebra"
+    assert feedback.title == "✅ Right" and feedback.footer.startswith("+15 XP")
+    assert "review 2 of 2" in following.body.splitlines()[0]  # counts up, not what is left
     # A wrong review answer sends the item back to tomorrow; the session sums up.
     last = await services.quizzes.answer(ADA, run.id, 1, "matrix")
-    assert last.cards[1].title == "Review done: 1 of 2 right" and last.pending is None
+    assert last.cards[1].title == "🏁 Review done: 1 of 2 right" and last.pending is None
     assert (await session())[0] == "Nothing to review"
     clock.advance(timedelta(days=1))
     title, plan = await session()
-    assert title == "Review 1 of 1 · Algebra" and plan[0][0] == "alg-word"
+    assert title == "🔁 Review · Algebra" and plan[0][0] == "alg-word"
     assert plan[0][1] != word_seed
     assert (await session(BOB))[0] == "Nothing to review"
 
@@ -92,7 +93,7 @@ async def test_daily_challenge_is_one_per_guild_day_and_one_answer_each(
     challenge, _count = racing[0]
     card = await services.challenges.card(ADA)
     assert card.title == f"📅 Daily challenge · {START.date().isoformat()}"
-    assert card.footer.endswith("0 answers so far")
+    assert "so far" not in card.footer  # a posted count would be wrong a minute later
     assert all(getattr(a.intent, "day", None) == START.date() for a in card.actions)
     assert {a.intent.owner for a in card.actions} == {None}  # anyone answers for themselves
 
@@ -110,7 +111,7 @@ async def test_daily_challenge_is_one_per_guild_day_and_one_answer_each(
         BOB, START.date(), typed_answer(WRONG_TEXT[challenge.item_id])
     )
     assert missed.title == "❌ Not this time" and missed.footer.startswith("0 XP in all")
-    assert (await services.challenges.card(ADA)).footer.endswith("2 answers so far")
+    assert await services.ctx.store.challenge_results(challenge.id) == (2, 1)
     events = database.run_sync(
         lambda s: s.exec(select(XpEvent).where(XpEvent.reason == "challenge")).all()
     )

@@ -143,8 +143,17 @@ def shuffled(question: Question, key: str) -> Question:
 
 
 def choice_index(question: Question, given: str) -> int:
-    """Map a typed answer to a 0-based choice: its number (1-based) or its exact text."""
+    """Map a typed answer to a 0-based choice: its letter (A, b), its number (1-based) or its
+    exact text."""
     text = given.strip()
+    letter = text.rstrip(".)").upper()
+    if len(letter) == 1 and "A" <= letter <= "Z":
+        index = ord(letter) - ord("A")
+        if index < len(question.choices):
+            return index
+        raise AnswerFormatError(
+            f"pick a choice between A and {chr(ord('A') + len(question.choices) - 1)}"
+        )
     if text.isdigit():
         number = int(text)
         if 1 <= number <= len(question.choices):

@@ -58,22 +58,26 @@ LINE_MAX = 300
 CUT_MARK = "… {count} line{s} cut …"
 
 
-def _numbered(lines: list[str]) -> tuple[list[str], bool]:
+def _prepared(lines: list[str], numbered: bool) -> tuple[list[str], bool]:
     width = len(str(len(lines)))
     shown, cut = [], False
     for number, line in enumerate(lines, 1):
         if len(line) > LINE_MAX:
             line, cut = line[: LINE_MAX - 1] + "…", True
-        shown.append(f"{number:0{width}d} | {line}".replace("```", "`\u200b``"))
+        text = f"{number:0{width}d} | {line}" if numbered else line
+        shown.append(text.replace("```", "`\u200b``"))
     return shown, cut
 
 
-def show_output(output: str, max_lines: int = 40, max_chars: int = 3000) -> Shown:
-    """Numbered output lines that fit a chat message. Long output keeps its head and its
-    tail (where a traceback ends) and says how many lines were cut between them."""
+def show_output(
+    output: str, max_lines: int = 40, max_chars: int = 3000, numbered: bool = False
+) -> Shown:
+    """Output lines that fit a chat message (numbered if asked: line numbers beside a
+    traceback's own "line 5" only confuse). Long output keeps its head and its tail (where a
+    traceback ends) and says how many lines were cut between them."""
     if not output.strip():
         return Shown(text="[no output]", cut_lines=0, cut_chars=False)
-    lines, cut_chars = _numbered(output.rstrip("\n").split("\n"))
+    lines, cut_chars = _prepared(output.rstrip("\n").split("\n"), numbered)
     if len(lines) <= max_lines and sum(len(line) + 1 for line in lines) <= max_chars:
         return Shown(text="\n".join(lines), cut_lines=0, cut_chars=cut_chars)
     room = max_chars - len(CUT_MARK) - 8
@@ -113,3 +117,32 @@ def missing_import_hint(stderr: str) -> str | None:
         f"`{match['name']}` is not defined: add `{IMPORTS[match['name']]}` at the top. The runner "
         "has the libraries loaded already, so the import is instant."
     )
+
+
+_SNIPPET_LINE = re.compile(r'File "<snippet>", line (?P<line>\d+)')
+_EXCEPTION = re.compile(r"^(?P<name>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))\b")
+
+
+@dataclass(frozen=True)
+class Failure:
+    exception: str
+    line: int | None
+
+
+def failure_of(stderr: str) -> Failure | None:
+    """The uncaught exception a traceback ends with, and the snippet's line it came from."""
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    if not lines or not any("Traceback (most recent call last)" in line for line in lines):
+        return None
+    match = _EXCEPTION.match(lines[-1].strip())
+    if match is None:
+        return None
+    numbers = _SNIPPET_LINE.findall(stderr)
+    return Failure(match["name"].rsplit(".", 1)[-1], int(numbers[-1]) if numbers else None)
+
+
+def code_preview(code: str, max_lines: int = 15) -> tuple[str, int]:
+    """The first lines of a snippet for its card, and how many more there are."""
+    lines = code.rstrip("\n").split("\n")
+    shown = "\n".join(lines[:max_lines]).replace("```", "`\u200b``")
+    return shown, max(0, len(lines) - max_lines)

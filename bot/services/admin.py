@@ -37,6 +37,7 @@ class SetupChanges:
     timezone: str | None = None
     moderator_role_id: int | None = None
     grace_hours: int | None = None  # how late a missed timed post may still go out
+    announce_quizzes: bool | None = None  # "ada finished a NumPy quiz: 4/5" in the channel
 
 
 class AdminService:
@@ -55,6 +56,7 @@ class AdminService:
                 "leaderboard_channel_id",
                 "moderator_role_id",
                 "grace_hours",
+                "announce_quizzes",
             )
             if getattr(changes, name) is not None
         }
@@ -127,6 +129,11 @@ def settings_card(settings: GuildSettings | None, saved: bool) -> Card:
             CardField("Moderator role", f"<@&{role}>" if role else "Manage Server only", True),
             CardField(
                 "Missed posts", f"up to {settings.grace_hours if settings else 6} h late", True
+            ),
+            CardField(
+                "Quiz results",
+                "announced" if settings is None or settings.announce_quizzes else "kept private",
+                True,
             ),
         ),
         footer="Days, challenges and leaderboard weeks follow the server's time zone",

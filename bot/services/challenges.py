@@ -16,6 +16,7 @@ from bot.domain.quiz import AnswerFormatError, Kind, Question, grade, shuffled
 from bot.domain.values import Challenge, Judged, MemberRef
 from bot.intents import DailyChoice, DailyOpen
 from bot.services.context import Context
+from bot.services.present import answer_and_key, choice_controls, question_text
 from bot.services.quizzes import KIND_LABELS, SEED_LIMIT, AnswerForm, QuizService
 
 
@@ -66,26 +67,26 @@ class ChallengeService:
             guild_id, day, self.pick(guild_id, day), self.ctx.clock.now()
         )
 
-    def challenge_card(self, challenge: Challenge, answered: int) -> Card:
-        """The question for everyone: answer buttons that act for whoever presses them."""
+    def challenge_card(self, challenge: Challenge, answered: int = 0) -> Card:
+        """The question for everyone: answer controls that act for whoever presses them.
+
+        No count of answers on it: a posted message would be wrong a minute later; the reveal
+        under it says how many answered."""
         question = self.shown(challenge)
-        body = question.prompt
-        if question.code:
-            body += f"\n```python\n{question.code.rstrip()}\n```"
+        menu = None
         if question.kind is Kind.CHOICE:
-            body += "\n\n" + "\n".join(f"{n}. {c}" for n, c in enumerate(question.choices, 1))
-            actions = tuple(
-                Action(DailyChoice(day=challenge.day, choice=n), str(n))
-                for n in range(1, len(question.choices) + 1)
+            actions, menu = choice_controls(
+                question, lambda n: DailyChoice(day=challenge.day, choice=n)
             )
         else:
-            actions = (Action(DailyOpen(day=challenge.day), "Answer", Style.PRIMARY),)
-        so_far = f"{answered} answer{'s' * (answered != 1)} so far"
+            actions = (Action(DailyOpen(day=challenge.day), "✏️ Type your answer", Style.PRIMARY),)
         return Card(
             title=f"📅 Daily challenge · {challenge.day.isoformat()}",
-            body=body,
-            footer=f"+{XP_DAILY_CHALLENGE} XP if right · one answer each · {so_far}",
+            body=question_text(question, "one answer each"),
+            footer=f"+{XP_DAILY_CHALLENGE} XP if right · the answer is revealed tomorrow",
             actions=actions,
+            menu=menu,
+            tone=Tone.CHALLENGE,
         )
 
     async def form(self, who: MemberRef, day: date) -> AnswerForm:
@@ -131,10 +132,8 @@ class ChallengeService:
             body = f"+{recorded.xp_awarded} XP. {question.explanation}"
         else:
             title, tone = "❌ Not this time", Tone.WARNING
-            body = (
-                f"You answered **{judged.answer}**; the answer is **{question.expected_text}**."
-                f"\n\n{question.explanation}"
-            )
+            shown = self.shown(Challenge(0, who.guild_id, day, judged.item_id, judged.seed))
+            body = f"{answer_and_key(shown, judged.answer)}\n\n{question.explanation}"
         return Card(
             title=title,
             body=body,

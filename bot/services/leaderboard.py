@@ -33,28 +33,47 @@ class LeaderboardService:
         return await self.ctx.store.leaderboard(guild_id, since, limit)
 
     async def card(
-        self, guild_id: int, period: str = "week", limit: int = 10, chart: bool = False
+        self,
+        guild_id: int,
+        period: str = "week",
+        limit: int = 10,
+        chart: bool = False,
+        viewer: MemberRef | None = None,
     ) -> Card:
-        """The board; `chart` adds a bar chart (drawn off the event loop) and "My rank"."""
+        """The board, members as mentions (chat shows their current name and embeds never
+        ping); `chart` adds a bar chart (drawn off the event loop) and "My rank"; `viewer`
+        adds where the caller stands."""
         period, since, zone = await self._since(guild_id, period)
         standings = await self.ctx.store.leaderboard(guild_id, since, limit)
+        me = viewer.user_id if viewer is not None else None
+        lines = [
+            f"{MEDALS.get(rank, f'**{rank}.**')} <@{s.user_id}> — "
+            + (f"**{s.xp} XP** ← you" if s.user_id == me else f"{s.xp} XP")
+            for rank, s in enumerate(standings, 1)
+        ]
         if not standings:
-            body = "Nobody has earned XP yet in this period. Be the first: try `/quiz`."
-        else:
-            body = "\n".join(
-                f"{MEDALS.get(rank, f'**{rank}.**')} {s.display_name} — {s.xp} XP"
-                for rank, s in enumerate(standings, 1)
-            )
+            lines = ["Nobody has earned XP yet in this period. Be the first: try `/quiz`."]
+        if viewer is not None and all(s.user_id != me for s in standings):
+            found = await self.ctx.store.rank_of(guild_id, viewer.user_id, since)
+            if found is not None:
+                rank, xp, ranked = found
+                lines.append(f"\n**You:** #{rank} of {ranked} with {xp} XP")
+        body = "\n".join(lines)
         footer = f"Weeks start on Monday in {zone}" if period == "week" else zone
         images: tuple[Image, ...] = ()
         if chart and standings:
             images = (await asyncio.to_thread(leaderboard_chart, standings, PERIODS[period]),)
+        names = tuple((s.user_id, s.display_name) for s in standings)
+        if viewer is not None:
+            names += ((viewer.user_id, viewer.display_name),)
         return Card(
             title=f"🏆 Leaderboard — {PERIODS[period]}",
             body=body,
             footer=footer,
             images=images,
-            actions=(Action(MyRank(period=period), "My rank"),) if chart else (),
+            actions=(Action(MyRank(period=period), "📍 My rank"),) if chart else (),
+            tone=Tone.BOARD,
+            names=names,
         )
 
     async def my_rank(self, who: MemberRef, period: str) -> Card:

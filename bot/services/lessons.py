@@ -3,20 +3,26 @@
 Prerequisites are advice, not locks: the roadmap suggests the first lesson whose prerequisites
 are done, and a lesson opened early says what it builds on, but any lesson can be read and
 marked done (a member who joins a server mid-roadmap, or knows NumPy already, is not held back).
+
+In chat a lesson is read as pages (its `##` sections, packed up to a phone screen or so), with
+the lesson's own buttons on every page; a terminal shows it whole.
 """
 
 from __future__ import annotations
 
 import difflib
 
-from bot.cards import Action, Card, CardField, Style, Tone, UserError
+from bot.cards import Action, Card, CardField, Menu, MenuOption, Style, Tone, UserError
 from bot.curriculum.model import Lesson
 from bot.domain.pages import pages
 from bot.domain.progress import XP_LESSON_DONE
 from bot.domain.values import MemberRef
-from bot.intents import MarkDone, StartQuiz
+from bot.intents import LessonPage, MarkDone, OpenLesson, StartQuiz
 from bot.services.context import Context
 from bot.services.quizzes import LESSON_QUIZ_MAX
+
+CHAT_PAGE = 1800  # characters: about a phone screen of text before the buttons
+MENU_MAX = 25
 
 
 class LessonService:
@@ -46,6 +52,8 @@ class LessonService:
     async def next_lesson_for(self, who: MemberRef) -> Lesson | None:
         return self.next_for(await self.ctx.store.completed_lessons(who))
 
+    # -- the roadmap ---------------------------------------------------------------------
+
     async def roadmap(self, who: MemberRef) -> Card:
         curriculum = self.ctx.curriculum
         done = await self.ctx.store.completed_lessons(who)
@@ -63,27 +71,52 @@ class LessonService:
                     mark = "▶️"
                 else:
                     mark = "⬜"
-                lines.append(
-                    f"{mark} {number}. {lesson.title} (`{lesson.id}`, {lesson.minutes} min)"
-                )
+                lines.append(f"{mark} {number}. {lesson.title} · {lesson.minutes} min")
             finished = sum(1 for lesson_id in track.lesson_ids if lesson_id in done)
             name = f"{track.order}. {track.title} — {finished}/{len(track.lesson_ids)}"
             fields.append(CardField(name=name, value="\n".join(lines)))
         total = len(curriculum.lessons)
         body = (
-            f"Next up: **{upcoming.title}** — `/lesson {upcoming.id}`"
+            f"Next up: **{upcoming.title}**"
             if upcoming
             else "You have finished every lesson on the roadmap. 🎉"
         )
+        actions = (Action(OpenLesson(), "▶ Start next lesson", Style.PRIMARY),) if upcoming else ()
         return Card(
-            title="The roadmap",
+            title="🗺️ The roadmap",
             body=body,
             fields=tuple(fields),
             footer=f"{len(done & set(curriculum.lessons))} of {total} lessons done",
+            actions=actions,
+            menu=self._lesson_menu(upcoming),
+            tone=Tone.LESSON,
         )
 
-    async def show(self, who: MemberRef, lesson_id: str | None = None) -> Card:
-        """A named lesson, or the member's next one."""
+    def _lesson_menu(self, upcoming: Lesson | None) -> Menu:
+        """ "Open a lesson…": up to 25 lessons from the member's next one on (wrapping round)."""
+        ordered = self.ctx.curriculum.lessons_in_order()
+        start = ordered.index(upcoming) if upcoming in ordered else 0
+        window = (ordered[start:] + ordered[:start])[:MENU_MAX]
+        numbers = {lesson.id: n for n, lesson in enumerate(ordered, 1)}
+        return Menu(
+            placeholder="Open a lesson…",
+            options=tuple(
+                MenuOption(
+                    OpenLesson(lesson=lesson.id),
+                    f"{numbers[lesson.id]}. {lesson.title}"[:100],
+                    self.ctx.curriculum.track(lesson.track).title[:100],
+                )
+                for lesson in window
+            ),
+        )
+
+    # -- a lesson ------------------------------------------------------------------------
+
+    async def show(
+        self, who: MemberRef, lesson_id: str | None = None, page: int | None = None
+    ) -> Card:
+        """A named lesson, or the member's next one: whole (a terminal), or one page of it
+        (chat) with a pager that belongs to the member."""
         done = await self.ctx.store.completed_lessons(who)
         if lesson_id:
             lesson = self.find(lesson_id)
@@ -91,12 +124,14 @@ class LessonService:
             next_lesson = self.next_for(done)
             if next_lesson is None:
                 return Card(
-                    title="Roadmap complete",
+                    title="🎓 Roadmap complete",
                     body="Every lesson is done. Review with `/quiz` or pick any lesson by id.",
                     tone=Tone.SUCCESS,
                 )
             lesson = next_lesson
-        return self.lesson_card(lesson, done)
+        if page is None:
+            return self.lesson_card(lesson, done)
+        return self.page_card(lesson, page, who.user_id, done)
 
     def builds_on(self, lesson: Lesson, done: set[str]) -> str:
         """A note for a lesson opened before its prerequisites, or nothing."""
@@ -115,47 +150,90 @@ class LessonService:
         """A run of the lesson's own questions (at most five)."""
         return StartQuiz(lesson=lesson.id, count=max(1, min(LESSON_QUIZ_MAX, len(lesson.quiz))))
 
+    def _footer(self, lesson: Lesson) -> str:
+        """Plain words: where the lesson sits (chat shows no Markdown in footers)."""
+        ordered = [item.id for item in self.ctx.curriculum.lessons_in_order()]
+        track = self.ctx.curriculum.track(lesson.track)
+        number = ordered.index(lesson.id) + 1
+        return f"{track.title} · lesson {number} of {len(ordered)} · {lesson.minutes} min"
+
+    def _lesson_actions(self, lesson: Lesson, row: int | None = None) -> tuple[Action, ...]:
+        return (
+            Action(MarkDone(lesson=lesson.id), "✅ Mark done", Style.SUCCESS, row=row),
+            Action(self.quiz_intent(lesson), "❓ Quiz me on this", Style.PRIMARY, row=row),
+        )
+
     def lesson_card(self, lesson: Lesson, done: set[str] | None = None) -> Card:
-        curriculum = self.ctx.curriculum
-        ordered = [item.id for item in curriculum.lessons_in_order()]
-        track = curriculum.track(lesson.track)
+        """The whole lesson (a terminal, the console's feed)."""
         note = self.builds_on(lesson, done) if done is not None else ""
         return Card(
-            title=lesson.title,
+            title=f"📖 {lesson.title}",
             body=f"{note}\n\n{lesson.body}" if note else lesson.body,
-            fields=(
-                CardField("Track", track.title, inline=True),
-                CardField("Time", f"{lesson.minutes} min", inline=True),
-                CardField("Tags", ", ".join(lesson.tags) or "—", inline=True),
-            ),
-            footer=f"Lesson {ordered.index(lesson.id) + 1} of {len(ordered)} · `{lesson.id}`",
-            actions=(
-                Action(MarkDone(lesson=lesson.id), "Mark done", Style.SUCCESS),
-                Action(self.quiz_intent(lesson), "Quiz me on this", Style.PRIMARY),
-            ),
+            footer=self._footer(lesson),
+            actions=self._lesson_actions(lesson),
+            tone=Tone.LESSON,
+        )
+
+    def chat_pages(self, lesson: Lesson) -> list[str]:
+        return pages(lesson.body, CHAT_PAGE)
+
+    def page_card(
+        self, lesson: Lesson, page: int, viewer: int, done: set[str] | None = None
+    ) -> Card:
+        """One page of a lesson with ◀ Prev · 2 / 6 · Next ▶ (the viewer's) and the lesson's
+        own buttons, on every page."""
+        texts = self.chat_pages(lesson)
+        page = max(1, min(page, len(texts)))
+        note = self.builds_on(lesson, done) if done is not None and page == 1 else ""
+        body = texts[page - 1]
+        if note:
+            body = f"{note}\n\n{body}"
+        pager: tuple[Action, ...] = ()
+        if len(texts) > 1:
+            pager = (
+                Action(
+                    LessonPage(viewer=viewer, lesson=lesson.id, page=max(1, page - 1), via="prev"),
+                    "◀ Prev",
+                    disabled=page == 1,
+                    row=0,
+                ),
+                Action(
+                    LessonPage(viewer=viewer, lesson=lesson.id, page=page, via="at"),
+                    f"{page} / {len(texts)}",
+                    disabled=True,
+                    row=0,
+                ),
+                Action(
+                    LessonPage(
+                        viewer=viewer,
+                        lesson=lesson.id,
+                        page=min(len(texts), page + 1),
+                        via="next",
+                    ),
+                    "Next ▶",
+                    Style.PRIMARY,
+                    disabled=page == len(texts),
+                    row=0,
+                ),
+            )
+        return Card(
+            title=f"📖 {lesson.title}",
+            body=body,
+            footer=self._footer(lesson),
+            actions=(*pager, *self._lesson_actions(lesson, row=1 if pager else None)),
+            tone=Tone.LESSON,
         )
 
     def post_cards(self, lesson: Lesson) -> list[Card]:
-        """The lesson as a timed post: its pages as cards, the buttons on the first and last."""
-        curriculum = self.ctx.curriculum
-        ordered = [item.id for item in curriculum.lessons_in_order()]
-        track = curriculum.track(lesson.track)
+        """The lesson as a timed post: its pages as cards (one message each, in a thread after
+        the first), the lesson's buttons on the first and the last."""
         texts = pages(lesson.body)
-        actions = (
-            Action(MarkDone(lesson=lesson.id), "Mark done", Style.SUCCESS),
-            Action(self.quiz_intent(lesson), "Quiz me on this", Style.PRIMARY),
-        )
+        actions = self._lesson_actions(lesson)
         cards = []
         for number, text in enumerate(texts, 1):
-            title = (
-                lesson.title if number == 1 else f"{lesson.title} · page {number} of {len(texts)}"
-            )
-            footer = (
-                f"Lesson {ordered.index(lesson.id) + 1} of {len(ordered)} · {track.title}"
-                f" · {lesson.minutes} min"
-                if number == 1
-                else ""
-            )
+            title = f"📖 {lesson.title}"
+            if number > 1:
+                title = f"📖 {lesson.title} · page {number} of {len(texts)}"
             more = (
                 "\n\n*The lesson goes on in the thread below.*" if number == 1 < len(texts) else ""
             )
@@ -163,8 +241,9 @@ class LessonService:
                 Card(
                     title=title,
                     body=text + more,
-                    footer=footer,
+                    footer=self._footer(lesson) if number == 1 else "",
                     actions=actions if number in (1, len(texts)) else (),
+                    tone=Tone.LESSON,
                 )
             )
         return cards
@@ -182,7 +261,8 @@ class LessonService:
             who, lesson.id, XP_LESSON_DONE, self.ctx.clock.now()
         )
         upcoming = await self.next_lesson_for(who)
-        after = f"Next: **{upcoming.title}** — `/lesson`" if upcoming else "That was the last one!"
+        after = f"Next: **{upcoming.title}**" if upcoming else "That was the last one! 🎓"
+        name = who.display_name or "You"
         if not recorded.new:
             return Card(
                 title=f"Already done: {lesson.title}",
@@ -191,9 +271,9 @@ class LessonService:
                 ephemeral=True,
             )
         return Card(
-            title=f"Done: {lesson.title}",
+            title=f"✅ {name} finished {lesson.title}",
             body=f"+{recorded.xp_awarded} XP. {after}",
             footer=f"{recorded.xp_total} XP in all",
             tone=Tone.SUCCESS,
-            actions=(Action(self.quiz_intent(lesson), "Quiz me on this", Style.PRIMARY),),
+            actions=(Action(self.quiz_intent(lesson), "❓ Quiz me on this", Style.PRIMARY),),
         )

@@ -11,12 +11,18 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, replace
 
-from bot.cards import Action, Card, CardField, Style, Tone, UserError, not_yours
+from bot.cards import Action, Card, Style, Tone, UserError, escape_markdown, not_yours
 from bot.domain.progress import xp_for_answer
 from bot.domain.quiz import AnswerFormatError, Kind, Question, grade, shuffled
 from bot.domain.values import Judged, MemberRef, RunState, StepOutcome
 from bot.intents import MAX_COUNT, AnswerChoice, OpenAnswer, StartQuiz
 from bot.services.context import Context
+from bot.services.present import (
+    HOW_TO_ANSWER,
+    answer_and_key,
+    choice_controls,
+    question_text,
+)
 
 SEED_LIMIT = 2**31
 DEFAULT_COUNT = 5
@@ -27,13 +33,7 @@ KIND_LABELS = {
     Kind.NUMERIC: "Your answer (a number)",
     Kind.OUTPUT: "What does it print?",
     Kind.TEXT: "Your answer (a word or short phrase)",
-    Kind.CHOICE: "Your answer (a choice's number or text)",
-}
-HOW_TO_ANSWER = {
-    Kind.CHOICE: "Answer with the number of a choice.",
-    Kind.NUMERIC: "Answer with a number (3, -0.25, 3/4 and 2,5 all work).",
-    Kind.OUTPUT: "Answer with exactly what it prints.",
-    Kind.TEXT: "Answer in a word or a short phrase.",
+    Kind.CHOICE: "Your answer (a letter, or the option's text)",
 }
 
 
@@ -52,6 +52,7 @@ class Step:
 
     cards: tuple[Card, ...]
     pending: Pending | None = None
+    announce: str | None = None  # a finished run's one public line (unless the server opts out)
 
 
 @dataclass(frozen=True)
@@ -163,37 +164,32 @@ class QuizService:
         return Pending(run.id, run.step, self.question(item_id, seed).kind)
 
     def question_card(self, who: MemberRef, run: RunState) -> Card:
-        """The run's open question, with answer buttons that belong to the run's member."""
+        """The run's open question, with answer controls that belong to the run's member."""
         item_id, seed = run.current()
         question = self.shown(who, item_id, seed)
-        body = question.prompt
-        if question.code:
-            body += f"\n```python\n{question.code.rstrip()}\n```"
         owner = run.user_id
+        topic = self.ctx.curriculum.topics.get(question.topic)
+        topic_title = topic.title if topic else question.topic
+        noun = "review" if run.kind == "review" else "question"
+        body = question_text(question, f"{noun} {run.step + 1} of {len(run.plan)}")
+        menu = None
         actions: tuple[Action, ...]
         if question.kind is Kind.CHOICE:
-            body += "\n\n" + "\n".join(f"{n}. {c}" for n, c in enumerate(question.choices, 1))
-            actions = tuple(
-                Action(AnswerChoice(owner=owner, run=run.id, step=run.step, choice=n), str(n))
-                for n in range(1, len(question.choices) + 1)
+            actions, menu = choice_controls(
+                question,
+                lambda n: AnswerChoice(owner=owner, run=run.id, step=run.step, choice=n),
             )
         else:
             intent = OpenAnswer(owner=owner, run=run.id, step=run.step)
-            actions = (Action(intent, "Answer", Style.PRIMARY),)
-        topic = self.ctx.curriculum.topics.get(question.topic)
-        topic_title = topic.title if topic else question.topic
-        position = f"{run.step + 1} of {len(run.plan)}"
-        title = (
-            f"Review {position} · {topic_title}"
-            if run.kind == "review"
-            else f"Quiz · {topic_title} · {run.step + 1}/{len(run.plan)}"
-        )
+            actions = (Action(intent, "✏️ Type your answer", Style.PRIMARY),)
+        title = f"🔁 Review · {topic_title}" if run.kind == "review" else f"❓ {topic_title}"
         return Card(
             title=title,
             body=body,
-            fields=(CardField("Difficulty", "★" * question.difficulty, inline=True),),
             footer=HOW_TO_ANSWER[question.kind],
             actions=actions,
+            menu=menu,
+            tone=Tone.QUIZ,
         )
 
     def _judge(self, who: MemberRef, given: str) -> Judge:
@@ -209,7 +205,12 @@ class QuizService:
         assert outcome.judged is not None and outcome.recorded is not None
         feedback = self._feedback(who, outcome)
         following = self.summary_card(run) if run.finished else self.question_card(who, run)
-        return Step(cards=(feedback, following), pending=self.pending(who, run))
+        announce = None
+        if run.finished:
+            settings = await self.ctx.store.guild_settings(who.guild_id)
+            if settings is None or settings.announce_quizzes:
+                announce = self.announcement(who, run)
+        return Step(cards=(feedback, following), pending=self.pending(who, run), announce=announce)
 
     @staticmethod
     def _checked(outcome: StepOutcome) -> RunState:
@@ -243,15 +244,12 @@ class QuizService:
         assert judged is not None and recorded is not None
         question = self.shown(who, judged.item_id, judged.seed)
         if judged.correct:
-            title, tone = "✅ Correct", Tone.SUCCESS
+            title, tone = "✅ Right", Tone.SUCCESS
             body = question.explanation
         else:
             title, tone = "❌ Not quite", Tone.WARNING
-            body = (
-                f"You answered **{judged.answer}**; the answer is **{question.expected_text}**."
-                f"\n\n{question.explanation}"
-            )
-        gained = f"+{recorded.xp_awarded} XP" if recorded.new else "already answered: no new XP"
+            body = f"{answer_and_key(question, judged.answer)}\n\n{question.explanation}"
+        gained = f"+{recorded.xp_awarded} XP" if recorded.new else "answered before: no new XP"
         return Card(
             title=title, body=body, footer=f"{gained} · {recorded.xp_total} XP in all", tone=tone
         )
@@ -267,10 +265,8 @@ class QuizService:
         ]
         if score == count:
             verdict = "All right. 🎉"
-        elif run.kind == "review":
-            verdict = "The ones you missed come back in `/review` tomorrow."
         else:
-            verdict = "Missed questions come back in `/review` tomorrow."
+            verdict = "What you missed comes back in `/review` from tomorrow."
         body = verdict
         if missed:
             body += "\n\n**Missed:**\n" + "\n".join(f"- {line}" for line in missed)
@@ -282,11 +278,23 @@ class QuizService:
             else StartQuiz(count=DEFAULT_COUNT)
         )
         return Card(
-            title=f"{what} done: {score} of {count} right",
+            title=f"🏁 {what} done: {score} of {count} right",
             body=body,
-            tone=Tone.SUCCESS if count and score / count >= 0.5 else Tone.INFO,
+            tone=Tone.SUCCESS if count and score / count >= 0.5 else Tone.QUIZ,
             actions=(Action(again, "Another quiz", Style.PRIMARY),),
         )
+
+    def announcement(self, who: MemberRef, run: RunState) -> str:
+        """The one public line a finished run leaves in the channel."""
+        name = escape_markdown(who.display_name or "A member")
+        if run.kind == "review":
+            what = "a review"
+        else:
+            topic = self.ctx.curriculum.topics.get(run.ref)
+            lesson = self.ctx.curriculum.lessons.get(run.ref)
+            subject = topic.title if topic else lesson.title if lesson else ""
+            what = f"a {subject} quiz" if subject else "a quiz"
+        return f"🏁 {name} finished {what}: {run.score}/{len(run.plan)}"
 
     def _preview(self, item_id: str, seed: int) -> str:
         """The first line of a missed question's prompt, short enough for a list."""
@@ -295,9 +303,10 @@ class QuizService:
         except UserError:
             return f"`{item_id}` (no longer in the bank)"
         first = prompt.strip().splitlines()[0] if prompt.strip() else item_id
+        first = first.replace("**", "").replace("`", "")  # a cut must not leave Markdown open
         if len(first) > PROMPT_PREVIEW:
             first = first[: PROMPT_PREVIEW - 1] + "…"
-        return first.replace("`", "") if first.count("`") % 2 else first
+        return first
 
 
 @dataclass(frozen=True)

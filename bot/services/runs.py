@@ -10,14 +10,17 @@ import hashlib
 import logging
 from datetime import timedelta
 
-from bot.cards import Card, CardField, Image, Tone, UserError
+from bot.cards import Action, Card, Image, Style, Tone, UserError
 from bot.domain.snippets import (
+    code_preview,
     describe_ending,
+    failure_of,
     missing_import_hint,
     show_output,
     snippet_from_argument,
 )
 from bot.domain.values import MemberRef
+from bot.intents import EditRun
 from bot.runner.client import RunnerBackend, RunnerError, RunResult
 from bot.services.context import Context
 
@@ -80,46 +83,98 @@ class RunService:
             raise UserError(f"The code runner is unavailable right now ({error}).") from None
         finally:
             self._running.discard(key)
-        await self.ctx.store.record_run(
+        run_id = await self.ctx.store.record_run(
             who,
+            code,
             hashlib.sha256(code.encode()).hexdigest(),
             result.status,
             result.exit_code,
             result.wall_ms,
             now,
         )
-        return result_card(result)
+        return result_card(result, code, EditRun(owner=who.user_id, run=run_id))
+
+    async def code_of(self, who: MemberRef, run_id: int) -> str:
+        """The code of one of the member's own runs, to edit and run again."""
+        code = await self.ctx.store.run_code(who, run_id)
+        if code is None:
+            raise UserError("That snippet is not yours to edit; run your own with /run.")
+        return code
 
 
-def result_card(result: RunResult) -> Card:
-    """Output as numbered lines in a code block, plots as images, the ending in words."""
+TITLES = {
+    "timeout": "⏱️ Stopped: it ran past the time limit",
+    "memory": "🧠 Stopped: it used more memory than allowed",
+    "output_limit": "📜 Stopped: it printed more than the output limit",
+    "killed": "⛔ The run was killed",
+}
+
+
+def result_card(result: RunResult, code: str = "", again: EditRun | None = None) -> Card:
+    """A code-help card: the code (its first lines), the output without line numbers (head
+    and tail when long, the whole of it attached), plots, and how it ended in plain words."""
     output = result.stdout
     if result.stderr:
         output = f"{output.rstrip()}\n{result.stderr}" if output.strip() else result.stderr
     shown = show_output(output)
+    parts = []
+    if code.strip():
+        preview, more = code_preview(code)
+        parts.append(f"```python\n{preview}\n```")
+        if more:
+            parts.append(f"-# … and {more} more line{'s' * (more != 1)} of code")
+    parts.append(f"```\n{shown.text}\n```")
     notes = []
     if shown.cut_lines:
-        notes.append(f"the middle {shown.cut_lines} line{'s' * (shown.cut_lines != 1)} were cut")
+        notes.append(
+            f"{shown.cut_lines} line{'s' * (shown.cut_lines != 1)} in the middle are not shown:"
+            " the whole output is attached"
+        )
     if shown.cut_chars:
         notes.append("long lines were cut")
     if result.truncated:
         notes.append("the runner kept only the first part of the output")
-    body = f"```\n{shown.text}\n```"
     if notes:
-        body += "\n*" + "; ".join(notes) + ".*"
+        parts.append("-# " + "; ".join(notes))
     hint = missing_import_hint(result.stderr)
     if hint:
-        body += f"\n💡 {hint}"
+        parts.append(f"💡 {hint}")
     ok = result.status == "ok"
-    fields = [CardField("Time", f"{result.wall_ms:.0f} ms", inline=True)]
-    if result.files:
-        fields.append(CardField("Plots", str(len(result.files)), inline=True))
-    ending = describe_ending(result.status, result.exit_code)
+    failure = failure_of(result.stderr) if result.status == "error" else None
+    if ok:
+        title = f"✅ Ran in {result.wall_ms:.0f} ms"
+    elif failure is not None:
+        where = f" on line {failure.line}" if failure.line else ""
+        title = f"❌ {failure.exception}{where}"
+    elif result.status == "error":
+        title = f"❌ {describe_ending(result.status, result.exit_code).capitalize()}"
+    else:
+        title = TITLES.get(
+            result.status, f"⚠️ It {describe_ending(result.status, result.exit_code)}"
+        )
+    files: tuple[Image, ...] = ()
+    if shown.cut_lines or shown.cut_chars:
+        files = (Image("output.txt", output.encode(), "text/plain", "The run's whole output"),)
+    plots = len(result.files)
+    footer = " · ".join(
+        part
+        for part in (
+            f"{result.wall_ms:.0f} ms",
+            f"{plots} plot{'s' * (plots != 1)}" if plots else "",
+            result.warning or "",
+        )
+        if part
+    )
     return Card(
-        title=f"{'✅' if ok else '⚠️'} Your snippet {ending}",
-        body=body,
-        fields=tuple(fields),
-        footer=result.warning or "",
-        images=tuple(Image(name=f.name, data=f.data, mime=f.mime) for f in result.files),
-        tone=Tone.SUCCESS if ok else Tone.WARNING,
+        title=title,
+        body="\n".join(parts),
+        footer=footer,
+        images=tuple(
+            Image(name=f.name, data=f.data, mime=f.mime, alt=f"Plot {n} drawn by the snippet")
+            for n, f in enumerate(result.files, 1)
+        ),
+        files=files,
+        actions=(Action(again, "✏️ Edit & run again", Style.SECONDARY),) if again else (),
+        tone=Tone.SUCCESS if ok else Tone.WARNING if result.status != "error" else Tone.ERROR,
+        layout=True,
     )

@@ -43,6 +43,7 @@ class GuildSettings(SQLModel, table=True):
     leaderboard_channel_id: int | None = _id(default=None, nullable=True)
     moderator_role_id: int | None = _id(default=None, nullable=True)
     grace_hours: int = 6  # a post missed while the bot was down goes out this late, no later
+    announce_quizzes: bool = True  # "ada finished a NumPy quiz: 4/5" in the channel
     created_at: datetime = _instant()
     updated_at: datetime = _instant()
 
@@ -253,6 +254,7 @@ class Run(SQLModel, table=True):
     guild_id: int = _id()
     user_id: int = _id()
     code_sha256: str = Field(max_length=64)
+    code: str | None = Field(default=None, sa_type=Text)  # for its owner's "Edit & run again"
     status: str = Field(max_length=16)
     exit_code: int | None = None
     wall_ms: float = 0.0

@@ -673,26 +673,48 @@ class Store:
     async def record_run(
         self,
         who: MemberRef,
+        code: str,
         code_sha256: str,
         status: str,
         exit_code: int | None,
         wall_ms: float,
         started_at: datetime,
-    ) -> None:
-        def work(session: Session) -> None:
-            session.execute(
-                self._insert(Run).values(
+    ) -> int:
+        """The run's id; its code is kept for its owner's "Edit & run again"."""
+
+        def work(session: Session) -> int:
+            run_id: Any = session.execute(
+                self._insert(Run)
+                .values(
                     guild_id=who.guild_id,
                     user_id=who.user_id,
+                    code=code,
                     code_sha256=code_sha256,
                     status=status,
                     exit_code=exit_code,
                     wall_ms=wall_ms,
                     started_at=started_at,
                 )
-            )
+                .returning(col(Run.id))
+            ).scalar_one()
+            return int(run_id)
 
-        await self.db.write(work)
+        return await self.db.write(work)
+
+    async def run_code(self, who: MemberRef, run_id: int) -> str | None:
+        """The code of one of the member's own runs (nobody else's)."""
+
+        def work(session: Session) -> str | None:
+            code = session.execute(
+                select(Run.code).where(
+                    col(Run.id) == run_id,
+                    col(Run.guild_id) == who.guild_id,
+                    col(Run.user_id) == who.user_id,
+                )
+            ).scalar_one_or_none()
+            return None if code is None else str(code)
+
+        return await self.db.write(work)
 
     # -- reviews -------------------------------------------------------------------------
 
