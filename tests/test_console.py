@@ -42,8 +42,8 @@ async def test_a_study_session_through_piped_input(database: Database) -> None:
     assert "/quiz [topic, lesson or number] [count]" in text
     assert "Next up: First" in text
     assert "Body of first." in text
-    assert "Done: First" in text and "+20 XP" in text
-    assert "Quiz · Algebra · 1/1" in text
+    assert "✅ ada finished First" in text and "+20 XP" in text
+    assert "❓ Algebra" in text and "question 1 of 1" in text
     assert "Current  1 day" in text
     assert "🥇 ada — 20 XP" in text
     assert text.count("Commands") == 1  # nothing runs after /quit
@@ -81,7 +81,7 @@ async def test_a_whole_quiz_run_with_retries_and_a_summary(database: Database) -
     assert session.pending is not None and session.pending.step == 0  # still open
     await session.handle("2,5")
     out = buffer.getvalue()
-    assert "✅ Correct" in out and "Quiz done: 1 of 1 right" in out
+    assert "✅ Right" in out and "🏁 Quiz done: 1 of 1 right" in out
     assert session.pending is None
     await session.handle("quiz algebra 3")  # without the slash: not understood as an answer
     assert "There is no open question" in buffer.getvalue()
@@ -91,7 +91,7 @@ async def test_a_whole_quiz_run_with_retries_and_a_summary(database: Database) -
     for step, (item_id, seed) in enumerate(run.plan):
         assert session.pending is not None and session.pending.step == step
         await session.handle(typed(services, ME, item_id, seed, WRONG_TEXT[item_id]))
-    assert "Quiz done: 0 of 3 right" in buffer.getvalue() and "Missed:" in buffer.getvalue()
+    assert "🏁 Quiz done: 0 of 3 right" in buffer.getvalue() and "Missed:" in buffer.getvalue()
 
 
 async def test_review_daily_and_profile_in_the_console(database: Database) -> None:
@@ -103,9 +103,9 @@ async def test_review_daily_and_profile_in_the_console(database: Database) -> No
     await session.handle("3")  # wrong: 2.5 is right
     clock.advance(timedelta(days=1))
     await session.handle("/review")
-    assert "Review 1 of 1 · Algebra" in buffer.getvalue()
+    assert "🔁 Review · Algebra" in buffer.getvalue() and "review 1 of 1" in buffer.getvalue()
     await session.handle("2.5")
-    assert "Review done: 1 of 1 right" in buffer.getvalue()
+    assert "🏁 Review done: 1 of 1 right" in buffer.getvalue()
     await session.handle("/daily")
     assert "📅 Daily challenge · 2026-11-24" in buffer.getvalue()
     assert session.daily is not None
@@ -117,8 +117,8 @@ async def test_review_daily_and_profile_in_the_console(database: Database) -> No
 
 async def test_buttons_are_shown_as_console_commands(database: Database) -> None:
     text = await drive(database, "/lesson first\n/quiz first\n")
-    assert "Mark done: /done first · Quiz me on this: /quiz first 1" in text
-    assert "Quiz · Algebra · 1/1" in text and "Prompt of alg-choice" in text
+    assert "✅ Mark done: /done first · ❓ Quiz me on this: /quiz first 1" in text
+    assert "❓ Algebra" in text and "Prompt of alg-choice" in text
 
 
 def test_intents_become_the_commands_to_type() -> None:

@@ -13,9 +13,19 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.cards import Card, Tone
-from bot.intents import Intent, MarkDone, StartQuiz, StartReview
+from bot.intents import EditRun, Intent, MarkDone, OpenLesson, StartQuiz, StartReview
 
-_BORDER = {Tone.INFO: "cyan", Tone.SUCCESS: "green", Tone.WARNING: "yellow", Tone.ERROR: "red"}
+_BORDER = {
+    Tone.INFO: "bright_black",
+    Tone.SUCCESS: "green",
+    Tone.WARNING: "yellow",
+    Tone.ERROR: "red",
+    Tone.LESSON: "blue",
+    Tone.QUIZ: "cyan",
+    Tone.CHALLENGE: "magenta",
+    Tone.BOARD: "bright_yellow",
+    Tone.RUN: "bright_blue",
+}
 
 
 def _line_breaks_kept(text: str) -> str:
@@ -43,22 +53,30 @@ _TIMESTAMP = re.compile(r"<t:(\d{1,12})(?::[tTdDfFR])?>")
 _CHANNEL = re.compile(r"<#(\d+)>")
 
 
-def _console_text(text: str) -> str:
-    """Discord's timestamp and channel mentions as a terminal shows them (UTC, #id)."""
+_MEMBER = re.compile(r"<@!?(\d+)>")
+_SUBTEXT = re.compile(r"^-# (.+)$", re.MULTILINE)
+
+
+def _console_text(text: str, names: dict[int, str] | None = None) -> str:
+    """Chat-only Markdown as a terminal shows it: timestamps (UTC), channel and member
+    mentions (#id, the member's name), `-#` subtext (italics)."""
     text = _TIMESTAMP.sub(
         lambda m: datetime.fromtimestamp(int(m[1]), UTC).strftime("%a %d %b %Y %H:%M UTC"), text
     )
+    text = _MEMBER.sub(lambda m: (names or {}).get(int(m[1]), f"member {m[1]}"), text)
+    text = _SUBTEXT.sub(lambda m: f"*{m[1]}*", text)
     return _CHANNEL.sub(lambda m: f"#{m[1]}", text)
 
 
-def _markdown(text: str) -> Markdown:
-    return Markdown(_line_breaks_kept(_console_text(text)))
+def _markdown(text: str, names: dict[int, str] | None = None) -> Markdown:
+    return Markdown(_line_breaks_kept(_console_text(text, names)))
 
 
 def render_card(card: Card) -> RenderableType:
+    names = dict(card.names)
     parts: list[RenderableType] = []
     if card.body:
-        parts.append(_markdown(card.body))
+        parts.append(_markdown(card.body, names))
     inline = [f for f in card.fields if f.inline]
     for field in card.fields:
         if not field.inline:
@@ -95,7 +113,11 @@ def command_for(intent: Intent) -> str | None:
         return f"/quiz {target} {intent.count}"
     if isinstance(intent, StartReview):
         return "/review"
-    return None
+    if isinstance(intent, OpenLesson):
+        return f"/lesson {intent.lesson}".rstrip()
+    if isinstance(intent, EditRun):
+        return "/again"
+    return None  # answers (type them), pagers (a terminal shows the whole lesson)
 
 
 def print_card(console: Console, card: Card) -> None:
@@ -105,5 +127,9 @@ def print_card(console: Console, card: Card) -> None:
         for action in card.actions
         if (command := command_for(action.intent)) is not None
     ]
+    if card.menu is not None and any(
+        isinstance(option.intent, OpenLesson) for option in card.menu.options
+    ):
+        hints.append(f"{card.menu.placeholder} /lesson ID or number")
     if hints:
         console.print(Text(" · ".join(hints), style="dim"), soft_wrap=True)

@@ -203,7 +203,9 @@ class ConsoleSession:
         return await self.services.progress.profile_card(self.who)
 
     async def _leaderboard(self, args: list[str], raw: str) -> Card:
-        return await self.services.leaderboard.card(self.who.guild_id, args[0] if args else "week")
+        return await self.services.leaderboard.card(
+            self.who.guild_id, args[0] if args else "week", viewer=self.who
+        )
 
     async def _timezone(self, args: list[str], raw: str) -> Card:
         if not args:
@@ -310,9 +312,13 @@ class ConsoleSession:
             cards: tuple[Card, ...] = reply.cards
         else:
             cards = (reply,) if reply is not None else ()
-        for card in cards:
-            print_card(self.out, card)
-            self._save_images(card)
+        try:
+            for card in cards:
+                print_card(self.out, card)
+                self._save_images(card)
+        except Exception:
+            log.exception("console could not show the reply to %s", line)
+            self.out.print("[red]Something went wrong; the details are in the log.[/red]")
         return True
 
     def _save_images(self, card: Card) -> None:
