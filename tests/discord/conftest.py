@@ -23,7 +23,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.adapters.discord.bot import StudyBot
-from bot.adapters.discord.ids import custom_id, intent_of
+from bot.adapters.discord.ids import MENU_ID, custom_id, intent_of
 from bot.app import App, build_app
 from bot.clock import FrozenClock
 from bot.domain.quiz import Kind, Question
@@ -80,9 +80,11 @@ class Harness:
         return self.study.guild.add_member(f"{prefix}{self._names}", roles=roles)
 
     def intents(self, reply: Reply) -> list[Intent]:
-        """What the buttons on a message stand for, decoded by the adapter's own codec."""
-        decoded = [intent_of(custom_id) for custom_id in reply.custom_ids]
-        assert all(i is not None for i in decoded), reply.custom_ids
+        """What the buttons (and a drop-down's options) on a message stand for, decoded by
+        the adapter's own codec."""
+        ids = [i for i in reply.custom_ids if i != MENU_ID] + menu_values(reply)
+        decoded = [intent_of(custom_id) for custom_id in ids]
+        assert all(i is not None for i in decoded), ids
         return [i for i in decoded if i is not None]
 
     async def question(self, reply: Reply, member: FakeMember) -> tuple[Question, Intent]:
@@ -97,11 +99,32 @@ class Harness:
         who = MemberRef(self.study.guild.id, member.user.id)
         return self.app.services.quizzes.shown(who, item_id, seed), first
 
+    async def press(self, reply: Reply, intent: Intent, member: FakeMember) -> Reply:
+        """Press the button (or choose the drop-down option) that stands for `intent`."""
+        chosen = custom_id(intent)
+        if chosen in menu_values(reply):
+            return await self.fake.select(reply, MENU_ID, [chosen], user=member)
+        return await self.fake.click(reply, chosen, user=member)
+
     def fake_press(self, reply: Reply, intent: Intent, question: Question) -> str:
         """The custom_id of the right answer's button (or the form opener) on `reply`."""
         if isinstance(intent, AnswerChoice):
             return custom_id(intent.model_copy(update={"choice": int(right_answer(question))}))
         return custom_id(intent)
+
+
+def menu_values(reply: Reply) -> list[str]:
+    """The option values of the message's drop-downs (each an intent's id)."""
+    values: list[str] = []
+
+    def walk(components: list[dict[str, Any]]) -> None:
+        for component in components:
+            walk(component.get("components") or [])
+            if component.get("type") == 3:
+                values.extend(option["value"] for option in component.get("options") or [])
+
+    walk(list(reply.components or []))
+    return values
 
 
 def right_answer(question: Question) -> str:
@@ -127,8 +150,10 @@ async def answer_question(
     question, first = await harness.question(reply, member)
     given = right_answer(question) if right else wrong_answer(question)
     if isinstance(first, AnswerChoice):
-        button = custom_id(first.model_copy(update={"choice": int(given)}))
-        return await harness.fake.click(reply, button, user=member), "button"
+        chosen = custom_id(first.model_copy(update={"choice": int(given)}))
+        if chosen in menu_values(reply):
+            return await harness.fake.select(reply, MENU_ID, [chosen], user=member), "menu"
+        return await harness.fake.click(reply, chosen, user=member), "button"
     opened = await harness.fake.click(reply, custom_id(first), user=member)
     assert opened.modal is not None, opened.describe()
     modal_id = opened.modal["custom_id"]

@@ -7,17 +7,20 @@ and on what the fake recorded. Each test is one member (or moderator) doing one 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
 import pytest
 
 from bot.adapters.discord.ids import custom_id
+from bot.domain.progress import xp_for_answer
 from bot.domain.values import MemberRef
 from bot.intents import AnswerChoice, DailyChoice, DailyOpen, MarkDone, OpenAnswer, StartQuiz
 from tests.discord.conftest import Harness, answer_question, right_answer
 from tests.fakediscord import Reply
-from tests.fakediscord.interactions import DEFERRED_CHANNEL_MESSAGE, MODAL
+from tests.fakediscord.interactions import DEFERRED_CHANNEL_MESSAGE, MODAL, UPDATE_MESSAGE
+from tests.fakediscord.models import walk_components
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("morning")]
 
@@ -29,31 +32,39 @@ def field_value(embed: dict, name: str) -> str:
 async def test_lesson_mark_done_quiz_streak_and_leaderboard(harness: Harness) -> None:
     fake, ada = harness.fake, harness.new_member("ada")
     first = harness.app.curriculum.lessons_in_order()[0]
+    general = harness.study.general
 
     lesson = await fake.slash("lesson", user=ada)
-    assert lesson.embeds[0]["title"] == first.title and not lesson.ephemeral
-    assert harness.intents(lesson) == [
-        MarkDone(lesson=first.id),
-        StartQuiz(lesson=first.id, count=min(5, len(first.quiz))),
-    ]
+    assert lesson.embeds[0]["title"] == f"📖 {first.title}" and not lesson.ephemeral
+    assert MarkDone(lesson=first.id) in harness.intents(lesson)
+    assert StartQuiz(lesson=first.id, count=min(5, len(first.quiz))) in harness.intents(lesson)
     assert lesson.latency is not None and lesson.latency < 3
 
     done = await fake.click(lesson, custom_id(MarkDone(lesson=first.id)), user=ada)
-    assert done.embeds[0]["title"] == f"Done: {first.title}" and "+20 XP" in done.text
+    assert done.embeds[0]["title"] == f"✅ {ada.user.username} finished {first.title}"
+    assert "+20 XP" in done.text and not done.ephemeral  # the channel sees who finished
 
+    public_before = len(fake.channel_messages(general))
     reply = await fake.slash("quiz", {"topic": "numpy", "count": 6}, user=ada)
-    assert reply.embeds[0]["title"] == "Quiz · NumPy · 1/6"
+    assert reply.ephemeral and reply.embeds[0]["title"] == "❓ NumPy"
+    assert reply.embeds[0]["description"].startswith("-# ") and "question 1 of 6" in reply.text
+    session = reply.message
     ways = []
     for number in range(1, 7):
         reply, how = await answer_question(harness, reply, ada)
         ways.append(how)
+        assert reply.message is not None and reply.message.id == session.id  # edited in place
         feedback, following = reply.embeds
-        assert feedback["title"] == "✅ Correct", reply.text
+        assert feedback["title"] == "✅ Right", reply.text
         if number < 6:
-            assert following["title"] == f"Quiz · NumPy · {number + 1}/6"
-    assert following["title"] == "Quiz done: 6 of 6 right"
+            assert f"question {number + 1} of 6" in following["description"]
+    assert following["title"] == "🏁 Quiz done: 6 of 6 right"
     assert harness.intents(reply) == [StartQuiz(topic="numpy", count=6)]
     assert {"button", "modal"} <= set(ways), ways
+    announced = await reply.followup(0)  # sent after the edit
+    assert not announced.ephemeral
+    public = fake.channel_messages(general)[public_before:]
+    assert [m.content for m in public] == [f"🏁 {ada.user.username} finished a NumPy quiz: 6/6"]
 
     streak = await fake.slash("streak", user=ada)
     assert field_value(streak.embeds[0], "Current") == "1 day"
@@ -61,7 +72,7 @@ async def test_lesson_mark_done_quiz_streak_and_leaderboard(harness: Harness) ->
     assert xp > 20
     board = await fake.slash("leaderboard", {"period": "week"}, user=ada)
     assert board.embeds[0]["title"] == "🏆 Leaderboard — this week"
-    assert f"{ada.user.username} — {xp} XP" in board.text
+    assert f"<@{ada.user.id}> — **{xp} XP** ← you" in board.text  # a mention: Discord names it
 
     profile = await fake.slash("profile", {"member": ada}, user=harness.new_member("friend"))
     assert field_value(profile.embeds[0], "Lessons").startswith("1/")
@@ -72,7 +83,9 @@ async def test_run_prints_plots_and_takes_a_modal(harness: Harness) -> None:
     fake, member = harness.fake, harness.new_member("coder")
     printed = await fake.slash("run", {"code": "print(6*7)"}, user=member)
     assert printed.type == DEFERRED_CHANNEL_MESSAGE  # acknowledged first, answered when done
-    assert "1 | 42" in printed.text and not printed.ephemeral
+    assert "```\n42\n```" in printed.text and not printed.ephemeral
+    assert printed.title.startswith("✅ Ran in ")
+    assert "```python\nprint(6*7)\n```" in printed.text  # the code is shown
     [body] = [r.json for r in printed.requests if r.method == "POST" and "/webhooks/" in r.path]
     assert body["allowed_mentions"]["parse"] == []
 
@@ -84,13 +97,14 @@ async def test_run_prints_plots_and_takes_a_modal(harness: Harness) -> None:
     assert "drawn" in plot.text
     [png] = plot.files
     assert png.filename.endswith(".png") and png.data.startswith(b"\x89PNG\r\n\x1a\n")
-    assert plot.embeds[0]["image"]["url"] == f"attachment://{png.filename}"
+    [gallery] = [c for c in walk_components(plot.components) if c["type"] == 12]
+    assert gallery["items"][0]["media"]["url"] == f"attachment://{png.filename}"
 
     opened = await fake.slash("run", user=member)
     assert opened.type == MODAL and opened.modal is not None
     lines = "for n in range(3):\n    print(n * n)"
     ran = await fake.submit_modal(opened.modal["custom_id"], {"answer": lines}, user=member)
-    assert "1 | 0" in ran.text and "3 | 4" in ran.text
+    assert "```\n0\n1\n4\n```" in ran.text
 
 
 async def test_run_code_context_menu(harness: Harness) -> None:
@@ -100,7 +114,7 @@ async def test_run_code_context_menu(harness: Harness) -> None:
         general, member, "Why does this print 45?\n```python\nprint(sum(range(10)))\n```"
     )
     ran = await fake.context_menu_message("Run code", message, user=harness.new_member("helper"))
-    assert "1 | 45" in ran.text
+    assert "```\n45\n```" in ran.text
     chat = await fake.post_message(general, member, "no code here, @everyone")
     refused = await fake.context_menu_message("Run code", chat, user=member)
     assert refused.ephemeral and "no ```python code block" in refused.content
@@ -154,7 +168,7 @@ async def test_content_reload_keeps_old_content_on_errors(harness: Harness) -> N
     assert broken.ephemeral and "the old content stays in use" in broken.text
     assert f"{numpy_bank}:" in broken.text
     still = await fake.slash("quiz", {"topic": "numpy", "count": 1}, user=moderator)
-    assert still.embeds[0]["title"].startswith("Quiz · NumPy")
+    assert still.embeds[0]["title"] == "❓ NumPy"
 
 
 async def test_timezone_is_checked_and_completed(harness: Harness) -> None:
@@ -179,7 +193,7 @@ async def test_lesson_autocomplete_and_unknown_lesson(harness: Harness) -> None:
     assert [c["value"] for c in gradient] == ["derivatives-and-gradient-descent"]
     assert gradient[0]["name"].startswith("4. Derivatives")
     shown = await fake.slash("lesson", {"lesson": gradient[0]["value"]}, user=member)
-    assert shown.embeds[0]["title"].startswith("Derivatives")
+    assert shown.embeds[0]["title"].startswith("📖 Derivatives")
     unknown = await fake.slash("lesson", {"lesson": "numpy-aray"}, user=member)
     assert unknown.ephemeral and "Did you mean `numpy-arrays`?" in unknown.content
     topics = await fake.autocomplete("quiz", "topic", "lin", user=member)
@@ -203,8 +217,7 @@ async def test_daily_challenge_counts_once(harness: Harness) -> None:
             return await fake.submit_modal(
                 opened.modal["custom_id"], {"answer": given}, user=member
             )
-        pressed = custom_id(DailyChoice(day=challenge.day, choice=int(given)))
-        return await fake.click(daily, pressed, user=member)
+        return await harness.press(daily, DailyChoice(day=challenge.day, choice=int(given)), member)
 
     first = await answer()
     assert first.ephemeral and first.embeds[0]["title"] == "✅ Challenge solved"
@@ -220,16 +233,16 @@ async def test_review_brings_back_a_missed_question(harness: Harness) -> None:
     missed, _intent = await harness.question(quiz, member)
     wrong, _how = await answer_question(harness, quiz, member, right=False)
     assert wrong.embeds[0]["title"] == "❌ Not quite"
-    assert wrong.embeds[1]["title"] == "Quiz done: 0 of 1 right"
+    assert wrong.embeds[1]["title"] == "🏁 Quiz done: 0 of 1 right"
 
     nothing = await fake.slash("review", user=member)
     assert nothing.ephemeral and nothing.embeds[0]["title"] == "Nothing to review"
     harness.clock.advance(timedelta(days=1))
     review = await fake.slash("review", user=member)
-    assert review.embeds[0]["title"].startswith("Review 1 of 1 · ")
+    assert review.embeds[0]["title"].startswith("🔁 Review · ") and "review 1 of 1" in review.text
     assert missed.prompt in review.embeds[0]["description"]
     reviewed, _how = await answer_question(harness, review, member)
-    assert [e["title"] for e in reviewed.embeds] == ["✅ Correct", "Review done: 1 of 1 right"]
+    assert [e["title"] for e in reviewed.embeds] == ["✅ Right", "🏁 Review done: 1 of 1 right"]
     assert (await fake.slash("review", user=member)).embeds[0]["title"] == "Nothing to review"
 
 
@@ -264,45 +277,50 @@ async def test_buttons_and_modals_survive_a_restart(harness: Harness) -> None:
     await harness.restart()
 
     done = await fake.click(lesson, custom_id(MarkDone(lesson="vectors-and-matrices")), user=member)
-    assert done.embeds[0]["title"] == "Done: Vectors, matrices and the dot product"
+    assert done.embeds[0]["title"].endswith("finished Vectors, matrices and the dot product")
     answered, _how = await answer_question(harness, quiz, member)
-    assert answered.embeds[0]["title"] == "✅ Correct"
-    assert answered.embeds[1]["title"] == "Quiz · NumPy · 2/2"
+    assert answered.embeds[0]["title"] == "✅ Right"
+    assert "question 2 of 2" in answered.embeds[1]["description"]
     opened, question = typed
     assert opened.modal is not None
     submitted = await fake.submit_modal(
         opened.modal["custom_id"], {"answer": right_answer(question)}, user=member
     )
-    assert [e["title"] for e in submitted.embeds] == ["✅ Correct", "Quiz done: 1 of 1 right"]
+    assert [e["title"] for e in submitted.embeds] == ["✅ Right", "🏁 Quiz done: 1 of 1 right"]
 
 
 async def test_only_the_member_who_started_a_quiz_can_answer_it(harness: Harness) -> None:
-    """A second member presses the first member's answer button (or replays a stale one):
-    refused privately, nothing recorded for anyone."""
+    """A quiz is private, but a forged press by another member is refused privately, and a
+    double click (two presses before the message moves on) answers once: the second press is
+    told the question is closed. Nothing is recorded twice or for anyone else."""
     fake = harness.fake
     ada, bob = harness.new_member("owner"), harness.new_member("snatcher")
-    quiz = await fake.slash("quiz", {"topic": "numpy", "count": 2}, user=ada)
-    question, first = await harness.question(quiz, ada)
-    assert first.owner == ada.user.id
-    if isinstance(first, AnswerChoice):
-        pressed = custom_id(first.model_copy(update={"choice": int(right_answer(question))}))
-    else:
-        pressed = custom_id(first)
-    refused = await fake.click(quiz, pressed, user=bob)
+    services = harness.app.services
+    for _ in range(10):  # a choice question, so there is a button to press twice
+        quiz = await fake.slash("quiz", {"topic": "numpy", "count": 2}, user=ada)
+        question, first = await harness.question(quiz, ada)
+        if isinstance(first, AnswerChoice):
+            break
+    assert isinstance(first, AnswerChoice) and first.owner == ada.user.id
+    right = first.model_copy(update={"choice": int(right_answer(question))})
+
+    refused = await harness.press(quiz, right, bob)
     assert refused.ephemeral
     assert refused.content == f"This is <@{ada.user.id}>'s question — start your own with /quiz."
-    services = harness.app.services
     bob_ref = MemberRef(harness.study.guild.id, bob.user.id)
     assert (await services.ctx.store.member(bob_ref)).xp_total == 0
     run = await services.ctx.store.run(first.run)
     assert run is not None and run.step == 0  # the owner's run did not move
 
-    answered, _how = await answer_question(harness, quiz, ada, right=False)
-    assert answered.embeds[0]["title"] == "❌ Not quite"
-    stale = await fake.click(quiz, pressed, user=ada)  # the first question's button again
-    if isinstance(first, AnswerChoice):
-        assert stale.ephemeral and "This question is closed" in stale.content
-    else:
-        assert stale.modal is None and "This question is closed" in stale.content
+    ada_ref = MemberRef(harness.study.guild.id, ada.user.id)
+    xp_before = (await services.ctx.store.member(ada_ref)).xp_total
+    both = await asyncio.gather(harness.press(quiz, right, ada), harness.press(quiz, right, ada))
+    moved = [r for r in both if r.type == UPDATE_MESSAGE]
+    closed = [r for r in both if r.type != UPDATE_MESSAGE]
+    assert len(moved) == 1 and moved[0].embeds[0]["title"] == "✅ Right"
+    assert len(closed) == 1 and closed[0].ephemeral
+    assert "This question is closed" in closed[0].content
     run = await services.ctx.store.run(first.run)
-    assert run is not None and run.step == 1 and run.results == "0"
+    assert run is not None and run.step == 1 and run.results == "1"
+    gained = (await services.ctx.store.member(ada_ref)).xp_total - xp_before
+    assert gained == xp_for_answer(True, question.difficulty)  # once, not twice

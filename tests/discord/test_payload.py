@@ -85,7 +85,7 @@ async def test_the_command_surface_is_the_issues(payload: list[dict[str, Any]]) 
         "/admin schedule off kind",
         "/admin schedule show",
         "/admin setup [lessons] [challenges] [leaderboards] [timezone] [moderator_role]"
-        " [grace_hours]",
+        " [grace_hours] [announce_quizzes]",
         "/daily",
         "/leaderboard [period]",
         "/lesson [lesson]",

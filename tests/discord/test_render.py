@@ -20,6 +20,7 @@ from bot.intents import (
     StartReview,
 )
 from tests.fakediscord import limits
+from tests.fakediscord.models import walk_components
 
 
 def _payload(card_count: int, card: Card) -> dict[str, Any]:
@@ -56,6 +57,34 @@ async def test_an_oversized_card_is_cut_to_fit() -> None:
         assert total <= 6000
     rows = payload["components"]
     assert len(rows) == 5 and all(len(row["components"]) <= 5 for row in rows)
+
+
+async def test_an_oversized_layout_card_is_cut_to_fit() -> None:
+    """A code-help card laid out with Components v2 keeps v2's limits: 4,000 characters of
+    text, 40 components, a gallery of at most 10, and every attachment shown by a component."""
+    card = Card(
+        title="❌ " + "E" * 300,
+        body="```python\n" + "x = 1\n" * 2000 + "```",
+        fields=tuple(CardField(f"f{n}", "v" * 900) for n in range(3)),
+        footer="f" * 3000,
+        images=tuple(Image(f"plot-{n}.png", b"\x89PNG", alt="a" * 2000) for n in range(12)),
+        files=(Image("output.txt", b"x", "text/plain", "The whole output"),),
+        actions=tuple(Action(MarkDone(lesson=f"l{n}"), "x" * 99, row=n % 7) for n in range(40)),
+        tone=Tone.ERROR,
+        layout=True,
+    )
+    rendered = render(card)
+    assert rendered.layout and rendered.embeds == [] and "embeds" not in rendered.send_kwargs()
+    payload = {"components": rendered.view.to_components(), "flags": limits.COMPONENTS_V2_FLAG}
+    assert limits.message_problems(payload, files=len(rendered.files)) == []
+    texts = [c["content"] for c in walk_components(payload["components"]) if c["type"] == 10]
+    assert texts[0].startswith("### ❌ E") and texts[1].endswith(CUT_NOTE)
+    assert texts[1].count("```") % 2 == 0  # the code block is closed where it was cut
+    [gallery] = [c for c in walk_components(payload["components"]) if c["type"] == 12]
+    assert len(gallery["items"]) == 9 and len(gallery["items"][0]["description"]) <= 1024
+    shown = [c["file"]["url"] for c in walk_components(payload["components"]) if c["type"] == 13]
+    assert shown == ["attachment://output.txt"]
+    assert {f.filename for f in rendered.files} >= {"output.txt", "plot-0.png"}
 
 
 async def test_a_plain_card_is_rendered_as_it_is() -> None:

@@ -189,6 +189,19 @@ class Reply:
                     parts.append(component.get("content") or "")
         return "\n".join(p for p in parts if p)
 
+    @property
+    def title(self) -> str:
+        """The first message's title: its first embed's, or the heading a v2 layout opens with."""
+        message = self.messages[0] if self.messages else None
+        if message is None:
+            return str((self.data.get("embeds") or [{}])[0].get("title") or "")
+        if message.embeds:
+            return str(message.embeds[0].get("title") or "")
+        for component in walk_components(message.components):
+            if component.get("type") == 10:
+                return str(component.get("content") or "").split("\n")[0].lstrip("# ").strip()
+        return ""
+
     def describe(self) -> str:
         return f"{self.name} by {self.user.user.username} (interaction {self.interaction_id})"
 

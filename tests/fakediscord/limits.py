@@ -25,6 +25,7 @@ EMBED_AUTHOR_MAX = 256
 ACTION_ROWS_MAX = 5
 ROW_BUTTONS_MAX = 5
 V2_COMPONENTS_MAX = 40
+V2_TEXT_MAX = 4000  # all text displays of one message together
 CUSTOM_ID_MAX = 100
 BUTTON_LABEL_MAX = 80
 SELECT_OPTIONS_MAX = 25
@@ -148,12 +149,15 @@ def component_problems(components: list[dict[str, Any]], *, v2: bool = False) ->
         )
     seen: set[str] = set()
     count = 0
+    text = 0
 
     def visit(items: list[dict[str, Any]], path: tuple[str | int, ...]) -> Iterator[Problem]:
-        nonlocal count
+        nonlocal count, text
         for i, item in enumerate(items):
             at = (*path, i)
             count += 1
+            if item.get("type") == 10:
+                text += len(item.get("content") or "")
             custom_id = item.get("custom_id")
             if custom_id is not None:
                 yield from _length_between((*at, "custom_id"), custom_id, 1, CUSTOM_ID_MAX)
@@ -196,6 +200,12 @@ def component_problems(components: list[dict[str, Any]], *, v2: bool = False) ->
             ("components",),
             "BASE_TYPE_MAX_LENGTH",
             f"Must be {V2_COMPONENTS_MAX} or fewer components in total.",
+        )
+    if v2 and text > V2_TEXT_MAX:
+        yield Problem(
+            ("components",),
+            "MAX_TEXT_DISPLAY_LENGTH_EXCEEDED",
+            f"Text displays may hold {V2_TEXT_MAX} characters in total.",
         )
 
 

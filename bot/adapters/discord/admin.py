@@ -52,6 +52,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Moderator 
         timezone="The server's IANA time zone (days, challenges and weeks follow it)",
         moderator_role="A role that may use /admin besides Manage Server",
         grace_hours="How late a timed post missed while the bot was down may still go out",
+        announce_quizzes="Say in the channel when a member finishes a quiz (their score)",
     )
     async def setup_(
         self,
@@ -62,6 +63,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Moderator 
         timezone: str | None = None,
         moderator_role: discord.Role | None = None,
         grace_hours: app_commands.Range[int, 0, 48] | None = None,
+        announce_quizzes: bool | None = None,
     ) -> None:
         changes = SetupChanges(
             lesson_channel_id=lessons.id if lessons else None,
@@ -70,6 +72,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Moderator 
             timezone=timezone,
             moderator_role_id=moderator_role.id if moderator_role else None,
             grace_hours=grace_hours,
+            announce_quizzes=announce_quizzes,
         )
         card = await self.bot.services.admin.setup(member_ref(interaction).guild_id, changes)
         await send_cards(interaction, card)

@@ -21,6 +21,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapters.discord.ids import IntentMenu
 from bot.adapters.discord.interact import (
     ModalHandler,
     ModalRoute,
@@ -131,6 +132,7 @@ class StudyBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         names = await load_features(self)
+        self.add_dynamic_items(IntentMenu)
         log.info("features loaded: %s", ", ".join(names))
         if self.sync_on_start != "off":
             synced = await sync_commands(self, self.sync_on_start)

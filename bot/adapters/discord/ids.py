@@ -187,3 +187,37 @@ def intent_of(custom_id: str) -> Intent | None:
         if match is not None:
             return _decode(button.intent_type, match)
     return None
+
+
+MENU_ID = "menu:pick"
+
+
+def menu_id() -> str:
+    """Every drop-down has this id; what each option means is its value (an intent's id)."""
+    return MENU_ID
+
+
+class IntentMenu(DynamicItem[discord.ui.Select[Any]], template=re.escape(MENU_ID)):
+    """A drop-down whose options are intents: choosing one is pressing that intent's button
+    (decoded, owner-checked and handled by the same class)."""
+
+    def __init__(self, item: discord.ui.Select[Any]) -> None:
+        super().__init__(item)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: Item[Any], match: re.Match[str], /
+    ) -> IntentMenu:
+        return cls(cast("discord.ui.Select[Any]", item))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        data: Mapping[str, Any] = interaction.data or {}
+        values = data.get("values") or []
+        chosen = str(values[0]) if values else ""
+        intent = intent_of(chosen)
+        if not await owner_allows(interaction, intent):
+            return
+        assert intent is not None
+        button = BUTTONS[type(intent)]
+        stand_in = button(discord.ui.Button(custom_id=chosen), intent)
+        await guarded(interaction, stand_in.handle(interaction, intent))

@@ -69,6 +69,20 @@ async def send_cards(
         await interaction.response.send_message(**rendered.send_kwargs(), ephemeral=private)
 
 
+async def edit_cards(interaction: discord.Interaction[Any], *cards: Card) -> None:
+    """Replace the message a button (or a form opened from one) is on: a session moves on in
+    place instead of adding messages to the channel."""
+    rendered = render(*cards)
+    await interaction.response.edit_message(**rendered.edit_kwargs())
+
+
+async def announce(interaction: discord.Interaction[Any], text: str) -> None:
+    """One public line in the channel (after a private reply); mentions never ping."""
+    await interaction.followup.send(
+        text[:CONTENT_MAX], ephemeral=False, allowed_mentions=discord.AllowedMentions.none()
+    )
+
+
 async def send_text(interaction: discord.Interaction[Any], text: str) -> None:
     """A short private line (errors, confirmations); mentions never ping."""
     if len(text) > CONTENT_MAX:
@@ -151,6 +165,7 @@ def text_modal(
     paragraph: bool = False,
     placeholder: str | None = None,
     max_length: int = 400,
+    default: str | None = None,
 ) -> discord.ui.Modal:
     """A one-field modal whose custom_id carries all the state its submission needs.
 
@@ -166,6 +181,7 @@ def text_modal(
             style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
             placeholder=placeholder,
             max_length=max_length,
+            default=default,
         )
     )
     modal.stop()

@@ -32,9 +32,9 @@ class Leaderboard(commands.Cog):
         interaction: discord.Interaction[StudyBot],
         period: app_commands.Choice[str] | None = None,
     ) -> None:
-        guild_id = member_ref(interaction).guild_id
+        who = member_ref(interaction)
         card = await self.bot.services.leaderboard.card(
-            guild_id, period.value if period else "week"
+            who.guild_id, period.value if period else "week", viewer=who
         )
         await send_cards(interaction, card)
 

@@ -1,4 +1,9 @@
-"""/roadmap and /lesson, with the lesson's "Mark done" and "Quiz me on this" buttons."""
+"""/roadmap and /lesson: the roadmap with a way in, lessons read as pages.
+
+A `/lesson` is posted in the channel for everyone to read; its pager belongs to whoever asked:
+their ◀ ▶ turn the page in place, anyone else's press opens a private pager of their own at
+that page. "Mark done" and "Quiz me on this" act for whoever presses them.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,8 @@ from discord.ext import commands
 
 from bot.adapters.discord.bot import StudyBot
 from bot.adapters.discord.ids import IntentButton
-from bot.adapters.discord.interact import member_ref, send_cards, services_of
-from bot.intents import MarkDone
+from bot.adapters.discord.interact import edit_cards, member_ref, send_cards, services_of
+from bot.intents import LessonPage, MarkDone, OpenLesson
 
 CHOICES_MAX = 25
 CHOICE_NAME_MAX = 100
@@ -31,7 +36,7 @@ class Lessons(commands.Cog):
     async def lesson(
         self, interaction: discord.Interaction[StudyBot], lesson: str | None = None
     ) -> None:
-        card = await self.bot.services.lessons.show(member_ref(interaction), lesson)
+        card = await self.bot.services.lessons.show(member_ref(interaction), lesson, page=1)
         await send_cards(interaction, card)
 
     @lesson.autocomplete("lesson")
@@ -52,7 +57,8 @@ class Lessons(commands.Cog):
 
 
 class MarkDoneButton(IntentButton, intent=MarkDone, prefix="lesson:done", fields=("lesson",)):
-    """Marks the lesson done for whoever presses it (a lesson post is for everyone)."""
+    """Marks the lesson done for whoever presses it (a lesson post is for everyone), and says
+    so in the channel under their name."""
 
     async def handle(self, interaction: discord.Interaction[Any], intent: MarkDone) -> None:
         card = await services_of(interaction).lessons.mark_done(
@@ -61,6 +67,32 @@ class MarkDoneButton(IntentButton, intent=MarkDone, prefix="lesson:done", fields
         await send_cards(interaction, card)
 
 
+class LessonPageButton(
+    IntentButton,
+    intent=LessonPage,
+    prefix="lesson:page",
+    fields=("viewer", "lesson", "page", "via"),
+):
+    async def handle(self, interaction: discord.Interaction[Any], intent: LessonPage) -> None:
+        lessons = services_of(interaction).lessons
+        lesson = lessons.find(intent.lesson)
+        if interaction.user.id == intent.viewer:
+            await edit_cards(interaction, lessons.page_card(lesson, intent.page, intent.viewer))
+            return
+        own = lessons.page_card(lesson, intent.page, interaction.user.id)
+        await send_cards(interaction, own, ephemeral=True)
+
+
+class OpenLessonButton(IntentButton, intent=OpenLesson, prefix="lesson:open", fields=("lesson",)):
+    """From the roadmap: a lesson (or the presser's next one) as a private pager."""
+
+    async def handle(self, interaction: discord.Interaction[Any], intent: OpenLesson) -> None:
+        card = await services_of(interaction).lessons.show(
+            member_ref(interaction), intent.lesson or None, page=1
+        )
+        await send_cards(interaction, card, ephemeral=True)
+
+
 async def setup(bot: StudyBot) -> None:
     await bot.add_cog(Lessons(bot))
-    bot.add_dynamic_items(MarkDoneButton)
+    bot.add_dynamic_items(MarkDoneButton, LessonPageButton, OpenLessonButton)

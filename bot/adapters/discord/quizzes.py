@@ -1,8 +1,10 @@
 """/quiz: a run of questions, one at a time, answered by button or in a form.
 
-The run lives in the database (QuizService); a button names the run, the step and the choice,
-and belongs to the member whose run it is. A click is one service call: the feedback and the
-next question (or the summary) come back together.
+A quiz is private (an ephemeral message only its member sees) and is one message: each answer
+replaces the question with its feedback and the next question, the last with the summary, and
+a finished run leaves one public line ("ada finished a NumPy quiz: 4/5") unless the server
+switched those off. The run lives in the database (QuizService); a button names the run, the
+step and the choice, and belongs to the member whose run it is. A click is one service call.
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from discord.ext import commands
 
 from bot.adapters.discord.bot import StudyBot
 from bot.adapters.discord.ids import FormButton, IntentButton, register_forms
-from bot.adapters.discord.interact import member_ref, send_cards, services_of
+from bot.adapters.discord.interact import (
+    announce,
+    edit_cards,
+    member_ref,
+    send_cards,
+    services_of,
+)
 from bot.intents import MAX_COUNT, AnswerChoice, OpenAnswer, StartQuiz
 from bot.services.quizzes import DEFAULT_COUNT, AnswerForm, Step
 
@@ -24,7 +32,15 @@ CHOICES_MAX = 25
 
 
 async def send_step(interaction: discord.Interaction[Any], step: Step) -> None:
-    await send_cards(interaction, *step.cards)
+    """A new session: its first question, privately."""
+    await send_cards(interaction, *step.cards, ephemeral=True)
+
+
+async def update_step(interaction: discord.Interaction[Any], step: Step) -> None:
+    """The session's message moves on in place; a finished run says so publicly once."""
+    await edit_cards(interaction, *step.cards)
+    if step.announce:
+        await announce(interaction, step.announce)
 
 
 class Quizzes(commands.Cog):
@@ -70,7 +86,7 @@ class AnswerChoiceButton(
         step = await services_of(interaction).quizzes.answer(
             member_ref(interaction), intent.run, intent.step, str(intent.choice)
         )
-        await send_step(interaction, step)
+        await update_step(interaction, step)
 
 
 class OpenAnswerButton(
@@ -92,7 +108,7 @@ class OpenAnswerButton(
         step = await services_of(interaction).quizzes.answer(
             member_ref(interaction), intent.run, intent.step, values.get("answer", "")
         )
-        await send_step(interaction, step)
+        await update_step(interaction, step)
 
 
 class StartQuizButton(

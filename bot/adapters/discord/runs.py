@@ -8,6 +8,7 @@ deferred, because a run can take longer than Discord's three seconds.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import discord
@@ -15,9 +16,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord.bot import StudyBot
+from bot.adapters.discord.ids import FormButton, register_forms
 from bot.adapters.discord.interact import member_ref, send_cards, services_of, text_modal
 from bot.cards import UserError
 from bot.domain.snippets import extract_code
+from bot.intents import EditRun
 
 CODE_INPUT_MAX = 4000  # Discord's limit for a text input
 
@@ -75,6 +78,37 @@ async def _modal_run(
     await run_snippet(interaction, values.get("answer", ""))
 
 
+class EditRunButton(FormButton, intent=EditRun, prefix="run:edit", fields=("owner", "run")):
+    """ "Edit & run again", for the member who ran it: a form filled with their code."""
+
+    form_prefix = "run:again"
+
+    async def handle(self, interaction: discord.Interaction[Any], intent: EditRun) -> None:
+        code = await services_of(interaction).runs.code_of(member_ref(interaction), intent.run)
+        if len(code) > CODE_INPUT_MAX:
+            raise UserError(
+                f"That snippet is longer than a form holds ({CODE_INPUT_MAX:,} characters); "
+                "send the changed code with /run."
+            )
+        modal = text_modal(
+            self.form_id(intent),
+            "Edit & run again",
+            "Your code",
+            paragraph=True,
+            max_length=CODE_INPUT_MAX,
+            default=code,
+        )
+        await interaction.response.send_modal(modal)
+
+    @classmethod
+    async def submitted(
+        cls, interaction: discord.Interaction[Any], intent: EditRun, values: Mapping[str, str]
+    ) -> None:
+        await run_snippet(interaction, values.get("answer", ""))
+
+
 async def setup(bot: StudyBot) -> None:
     await bot.add_cog(Runs(bot))
     bot.add_modal_route(r"run:modal", _modal_run)
+    bot.add_dynamic_items(EditRunButton)
+    register_forms(bot, EditRunButton)
