@@ -124,7 +124,7 @@ _FENCE = re.compile(r"```(?:([A-Za-z0-9_+\-.#]+)[ \t]*\n)?\n*([\s\S]*?)\n*```")
 _HEADING = re.compile(r"^(#{1,3})[ \t]+(\S.*)$")
 _SUBTEXT = re.compile(r"^-#[ \t]+(\S.*)$")
 _QUOTE = re.compile(r"^>(?: (.*)|)$")
-_BLOCK_QUOTE = re.compile(r"^>>> ?(.*)$")
+_BLOCK_QUOTE = re.compile(r"^>>>(?: (.*)|)$")
 _LIST_ITEM = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])[ \t]+(.*)$")
 
 _MONTHS = (
@@ -345,7 +345,7 @@ def _blocks(text: str, ctx: Context) -> str:
             index += 1
         elif whole_quote:
             flush()
-            rest = "\n".join([whole_quote.group(1), *lines[index + 1 :]])
+            rest = "\n".join([whole_quote.group(1) or "", *lines[index + 1 :]])
             out.append(f'<blockquote class="md-quote">{_blocks(rest, ctx)}</blockquote>')
             index = len(lines)
         elif _QUOTE.match(line):

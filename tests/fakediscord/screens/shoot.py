@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,25 +67,52 @@ def find_chromium() -> str | None:
     return None
 
 
-def ensure_chromium(*, install: bool = True) -> str:
-    """Chromium's path; installs Debian's `chromium` with apt-get when it is missing (as root)."""
-    found = find_chromium()
-    if found:
-        return found
-    if not install:
-        raise ChromiumError("Chromium is not installed (apt-get install -y chromium)")
+#: Debian packages: the browser, and fonts close to Discord's (Noto Sans) with colour emoji.
+PACKAGES = ("chromium", "fonts-noto-core", "fonts-noto-color-emoji")
+FONTS = ("Noto Sans", "Noto Color Emoji")
+
+
+def _apt_install(packages: Iterable[str]) -> subprocess.CompletedProcess[str] | None:
+    """apt-get install as root (apt-get update and again if the first try fails); None when
+    this is not root on Debian."""
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise ChromiumError("Chromium is not installed; as root: apt-get install -y chromium")
+        return None
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    command = ["apt-get", "install", "-y", "-q", "chromium"]
+    command = ["apt-get", "install", "-y", "-q", *packages]
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
         subprocess.run(["apt-get", "update", "-q"], capture_output=True, env=env, check=False)
         done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    return done
+
+
+def missing_fonts() -> list[str]:
+    """Which of FONTS fontconfig does not know (all of them if it cannot be asked)."""
+    if shutil.which("fc-list") is None:
+        return list(FONTS)
+    families = subprocess.run(
+        ["fc-list", ":", "family"], capture_output=True, text=True, check=False
+    ).stdout
+    return [font for font in FONTS if font not in families]
+
+
+def ensure_chromium(*, install: bool = True) -> str:
+    """Chromium's path; installs Debian's `chromium` (and the fonts) with apt-get when it is
+    missing, as root. Missing fonts alone are installed if possible, else pages fall back to
+    DejaVu and emoji show as boxes."""
     found = find_chromium()
-    if done.returncode != 0 or not found:
-        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-5:])
-        raise ChromiumError(f"apt-get install -y chromium failed:\n{tail}")
+    if found is None:
+        if not install:
+            raise ChromiumError("Chromium is not installed (apt-get install -y chromium)")
+        done = _apt_install(PACKAGES)
+        if done is None:
+            raise ChromiumError("Chromium is not installed; as root: apt-get install -y chromium")
+        found = find_chromium()
+        if done.returncode != 0 or not found:
+            tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-5:])
+            raise ChromiumError(f"apt-get install -y chromium failed:\n{tail}")
+    elif install and missing_fonts():
+        _apt_install(PACKAGES[1:])
     return found
 
 
