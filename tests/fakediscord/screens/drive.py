@@ -592,8 +592,9 @@ async def record(
         raise ValueError(f"unknown screens {unknown}; known: {list(PLANS)}")
     start: datetime = conftest.START
     results: list[Recording] = []
-    saved = conftest.FakeDiscord
-    conftest.FakeDiscord = steady(saved, start)  # running_harness builds its fake by this name
+    saved = getattr(conftest, "FakeDiscord", None)
+    if saved is not None:  # running_harness builds its fake by this name
+        conftest.FakeDiscord = steady(saved, start)
     try:
         with tempfile.TemporaryDirectory(prefix="screens-bot-") as folder:
             async with conftest.running_harness(Path(folder)) as harness:
@@ -601,7 +602,8 @@ async def record(
                     harness.clock.set(start)
                     results += await _story(harness, screen, source)
     finally:
-        conftest.FakeDiscord = saved
+        if saved is not None:
+            conftest.FakeDiscord = saved
     return results
 
 
