@@ -13,7 +13,7 @@ from bot.intents import EditRun, LessonPage, MarkDone, OpenLesson, StartQuiz
 from tests.discord.conftest import Harness, answer_question, menu_values
 from tests.fakediscord import Reply, limits
 from tests.fakediscord.interactions import MODAL, UPDATE_MESSAGE
-from tests.fakediscord.models import walk_components
+from tests.fakediscord.models import EPHEMERAL, SEND_MESSAGES, walk_components
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.usefixtures("morning")]
 
@@ -62,16 +62,30 @@ async def test_a_five_question_quiz_is_one_private_message(harness: Harness) -> 
     _feedback, summary = reply.embeds
     assert summary["title"] == "🏁 Quiz done: 0 of 5 right"
     assert "**Missed:**" in summary["description"] and "/review" in summary["description"]
-    await reply.followup(0)
-    public = fake.channel_messages(general)[before:]
-    assert [m.content for m in public] == [f"🏁 {member.user.username} finished a NumPy quiz: 0/5"]
+    line = f"🏁 {member.user.username} finished a NumPy quiz: 0/5"
+    await fake.wait_until(lambda: len(fake.channel_messages(general)) > before, what="the line")
+    [public] = fake.channel_messages(general)[before:]
+    assert public.content == line and not public.flags & EPHEMERAL
+    # The bot's own message, not a follow-up: a follow-up would read as a reply to a private
+    # message that everyone else sees as missing.
+    assert public.interaction_metadata is None and public.message_reference is None
+
+    general.deny(fake.bot, SEND_MESSAGES)  # without Send Messages the follow-up carries it
+    try:
+        again = await fake.slash("quiz", {"topic": "numpy", "count": 1}, user=member)
+        done, _how = await answer_question(harness, again, member, right=False)
+        carried = await done.followup(0)
+        assert carried.content == line.replace("0/5", "0/1") and not carried.flags & EPHEMERAL
+    finally:
+        general.clear(fake.bot)
+    before = len(fake.channel_messages(general))
 
     await fake.slash("admin setup", {"announce_quizzes": False}, user=harness.study.moderator)
     try:
         again = await fake.slash("quiz", {"topic": "numpy", "count": 1}, user=member)
         done, _how = await answer_question(harness, again, member)
         assert done.embeds[1]["title"].startswith("🏁 Quiz done")
-        assert fake.channel_messages(general)[before + 1 :] == []  # the server opted out
+        assert fake.channel_messages(general)[before:] == []  # the server opted out
     finally:
         await fake.slash("admin setup", {"announce_quizzes": True}, user=harness.study.moderator)
 

@@ -77,10 +77,20 @@ async def edit_cards(interaction: discord.Interaction[Any], *cards: Card) -> Non
 
 
 async def announce(interaction: discord.Interaction[Any], text: str) -> None:
-    """One public line in the channel (after a private reply); mentions never ping."""
-    await interaction.followup.send(
-        text[:CONTENT_MAX], ephemeral=False, allowed_mentions=discord.AllowedMentions.none()
-    )
+    """One public line in the channel (after a private reply); mentions never ping.
+
+    Posted as the bot's own message where it may post: a follow-up to a button would show
+    everyone a reply to a private message they cannot see. Without Send Messages, the
+    interaction's follow-up (which needs no permission) carries it instead."""
+    none = discord.AllowedMentions.none()
+    channel = interaction.channel
+    if isinstance(channel, discord.TextChannel | discord.Thread):
+        try:
+            await channel.send(text[:CONTENT_MAX], allowed_mentions=none)
+            return
+        except discord.Forbidden:
+            pass
+    await interaction.followup.send(text[:CONTENT_MAX], ephemeral=False, allowed_mentions=none)
 
 
 async def send_text(interaction: discord.Interaction[Any], text: str) -> None:
