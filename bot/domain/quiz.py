@@ -29,7 +29,8 @@ class Question:
     explanation: str
     difficulty: int = 1
     choices: tuple[str, ...] = ()
-    tolerance: float = 1e-6
+    tolerance: float = 1e-6  # absolute
+    rel_tolerance: float = 0.0  # relative, for answers whose magnitude varies (0.0016 vs 16)
     code: str | None = None
     hints: tuple[str, ...] = ()
     seed: int | None = None
@@ -117,7 +118,9 @@ def grade(question: Question, given: str) -> Grade:
     if question.kind is Kind.NUMERIC:
         value = parse_number(given)
         target = float(question.answer)  # type: ignore[arg-type]
-        correct = math.isclose(value, target, rel_tol=0.0, abs_tol=question.tolerance)
+        correct = math.isclose(
+            value, target, rel_tol=question.rel_tolerance, abs_tol=question.tolerance
+        )
         return Grade(correct=correct, given=_format_number(value), expected=expected)
     if question.kind is Kind.OUTPUT:
         correct = _normalise_output(given) == _normalise_output(str(question.answer))

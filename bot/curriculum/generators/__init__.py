@@ -26,7 +26,8 @@ class Draft:
     answer: str | float | tuple[str, ...]
     explanation: str
     choices: tuple[str, ...] = ()
-    tolerance: float = 1e-6
+    tolerance: float = 1e-6  # absolute; set it to 0 when rel_tolerance alone should decide
+    rel_tolerance: float = 0.0
     code: str | None = None
 
 
@@ -88,6 +89,7 @@ def generate(item: QuizItem, seed: int) -> Question:
         difficulty=item.difficulty,
         choices=draft.choices,
         tolerance=draft.tolerance,
+        rel_tolerance=draft.rel_tolerance,
         code=draft.code,
         seed=seed,
     )
