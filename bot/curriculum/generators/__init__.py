@@ -100,3 +100,4 @@ def generate(item: QuizItem, seed: int) -> Question:
 from bot.curriculum.generators import calculus, linear_algebra, statistics  # noqa: E402, F401
 from bot.curriculum.generators import evaluation  # noqa: E402, F401
 from bot.curriculum.generators import production  # noqa: E402, F401
+from bot.curriculum.generators import deep_learning  # noqa: E402, F401
