@@ -219,7 +219,17 @@ def test_drafts_are_well_formed_varied_and_deterministic(
     assert len(answers) >= 10
 
 
-@pytest.mark.parametrize(("name", "overrides"), VARIANTS, ids=VARIANT_IDS)
+LEAK_VARIANTS = [
+    *VARIANTS,
+    *((name, {}) for name in ALL[:3]),
+    ("polynomial_derivative", {"degree": 1}),
+    ("gradient_descent_step", {"a_max": 10}),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"), LEAK_VARIANTS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(LEAK_VARIANTS)]
+)
 def test_the_prompt_never_shows_the_answer(name: str, overrides: dict[str, Any]) -> None:
     for seed in SEEDS:
         question = question_for(name, overrides, seed)

@@ -186,16 +186,29 @@ class PolyCase:
     x: int
 
 
+def poly_value(case: PolyCase) -> float:
+    """f'(x) at the case's point, by numpy's polynomial derivative."""
+    return float(Polynomial(case.coefficients).deriv()(case.x)) + 0.0
+
+
+def _poly_prompt(case: PolyCase) -> str:
+    return f"Let f(x) = {poly_text(case.coefficients)}.\nWhat is f'({case.x})?"
+
+
 def draw_poly(rng: np.random.Generator, params: Mapping[str, Any]) -> PolyCase:
     degree = int(params["degree"])
     if degree < 1:
         raise ValueError("degree must be at least 1")
     lo, hi = _int_range(params, "low", "high")
     x_lo, x_hi = _int_range(params, "x_low", "x_high")
-    lower = rng.integers(lo, hi, endpoint=True, size=degree)
-    leading = int(rng.choice(_nonzero(lo, hi)))
-    x = int(rng.integers(x_lo, x_hi, endpoint=True))
-    return PolyCase(coefficients=(*(int(v) for v in lower), leading), x=x)
+
+    def once() -> PolyCase:
+        lower = rng.integers(lo, hi, endpoint=True, size=degree)
+        leading = int(rng.choice(_nonzero(lo, hi)))
+        x = int(rng.integers(x_lo, x_hi, endpoint=True))
+        return PolyCase(coefficients=(*(int(v) for v in lower), leading), x=x)
+
+    return _redraw(once, lambda case: _leaks(poly_value(case), _poly_prompt(case)))
 
 
 @register(
@@ -210,11 +223,9 @@ def draw_poly(rng: np.random.Generator, params: Mapping[str, Any]) -> PolyCase:
 def polynomial_derivative(rng: np.random.Generator, params: Mapping[str, Any]) -> Draft:
     """The power rule is the first derivative anyone computes; here it is checked at a point."""
     case = draw_poly(rng, params)
-    f = Polynomial(case.coefficients)
-    df = f.deriv()
-    answer = float(df(case.x)) + 0.0
-    df_coefficients = [int(c) for c in df.coef]
-    prompt = f"Let f(x) = {poly_text(case.coefficients)}.\nWhat is f'({case.x})?"
+    answer = poly_value(case)
+    df_coefficients = [int(c) for c in Polynomial(case.coefficients).deriv().coef]
+    prompt = _poly_prompt(case)
     explanation = (
         "Power rule: the derivative of c·xⁿ is n·c·xⁿ⁻¹, and constants vanish. "
         f"So f'(x) = {poly_text(df_coefficients)}. "
@@ -234,17 +245,32 @@ class ChainCase:
     x: int
 
 
+def chain_value(case: ChainCase) -> float:
+    """h'(x) for h = (a·x + b)ⁿ, by differentiating the expanded polynomial with numpy."""
+    h = Polynomial([case.b, case.a]) ** case.power
+    return float(h.deriv()(case.x)) + 0.0
+
+
+def _chain_prompt(case: ChainCase) -> str:
+    inner = poly_text([case.b, case.a])
+    return f"Let h(x) = ({inner}){_sup(case.power)}.\nUse the chain rule: what is h'({case.x})?"
+
+
 def draw_chain(rng: np.random.Generator, params: Mapping[str, Any]) -> ChainCase:
     lo, hi = _int_range(params, "low", "high")
     x_lo, x_hi = _int_range(params, "x_low", "x_high")
     max_power = int(params["max_power"])
     if max_power < 2:
         raise ValueError("max_power must be at least 2")
-    a = int(rng.choice(_nonzero(lo, hi)))
-    b = int(rng.integers(lo, hi, endpoint=True))
-    power = int(rng.integers(2, max_power, endpoint=True))
-    x = int(rng.integers(x_lo, x_hi, endpoint=True))
-    return ChainCase(a=a, b=b, power=power, x=x)
+
+    def once() -> ChainCase:
+        a = int(rng.choice(_nonzero(lo, hi)))
+        b = int(rng.integers(lo, hi, endpoint=True))
+        power = int(rng.integers(2, max_power, endpoint=True))
+        x = int(rng.integers(x_lo, x_hi, endpoint=True))
+        return ChainCase(a=a, b=b, power=power, x=x)
+
+    return _redraw(once, lambda case: _leaks(chain_value(case), _chain_prompt(case)))
 
 
 @register(
@@ -259,13 +285,11 @@ def draw_chain(rng: np.random.Generator, params: Mapping[str, Any]) -> ChainCase
 def chain_rule(rng: np.random.Generator, params: Mapping[str, Any]) -> Draft:
     """Backpropagation is the chain rule applied layer by layer; this is one link of it."""
     case = draw_chain(rng, params)
-    inner = Polynomial([case.b, case.a])
-    h = inner**case.power
-    answer = float(h.deriv()(case.x)) + 0.0
+    answer = chain_value(case)
     u = case.a * case.x + case.b
     n = case.power
     inner_text = poly_text([case.b, case.a])
-    prompt = f"Let h(x) = ({inner_text}){_sup(n)}.\nUse the chain rule: what is h'({case.x})?"
+    prompt = _chain_prompt(case)
     outer_slope = f"{n}u" if n == 2 else f"{n}u{_sup(n - 1)}"
     u_power = _p(u) if n == 2 else f"{_p(u)}{_sup(n - 1)}"
     explanation = (
@@ -297,22 +321,46 @@ class DescentCase:
     lr: float
 
 
+def _descent_polynomial(case: DescentCase) -> Polynomial:
+    return Polynomial([case.a * case.b**2, -2 * case.a * case.b, case.a])  # a(x - b)² expanded
+
+
+def descent_value(case: DescentCase) -> float:
+    """x after one step x ← x − lr·f'(x), f'(x) by numpy's polynomial derivative."""
+    gradient = float(_descent_polynomial(case).deriv()(case.x0))
+    return round(case.x0 - case.lr * gradient, 6) + 0.0
+
+
+def _descent_prompt(case: DescentCase) -> str:
+    square = "x²" if case.b == 0 else f"({_shifted(case.b)})²"
+    f_text = square if case.a == 1 else f"{case.a}{square}"
+    return (
+        f"Gradient descent on f(x) = {f_text} starts at x = {case.x0} "
+        f"with learning rate {_num(case.lr)}.\n"
+        "Where is x after **one** update?"
+    )
+
+
 def draw_descent(rng: np.random.Generator, params: Mapping[str, Any]) -> DescentCase:
     a_max = int(params["a_max"])
     if a_max < 1:
         raise ValueError("a_max must be at least 1")
     b_lo, b_hi = _int_range(params, "b_low", "b_high")
     x_lo, x_hi = _int_range(params, "x_low", "x_high")
-    a = int(rng.integers(1, a_max, endpoint=True))
-    b = int(rng.integers(b_lo, b_hi, endpoint=True))
-    starts = [v for v in range(x_lo, x_hi + 1) if v != b]
-    x0 = int(rng.choice(starts))
-    # Keep 2·a·lr <= 1 so the step never overshoots the minimum: the story stays "downhill".
-    rates = [r for r in LEARNING_RATES if 2 * a * r <= 1]
-    if not rates:
-        raise ValueError("a_max is too large for the available learning rates")
-    lr = float(rng.choice(rates))
-    return DescentCase(a=a, b=b, x0=x0, lr=lr)
+
+    def once() -> DescentCase:
+        a = int(rng.integers(1, a_max, endpoint=True))
+        b = int(rng.integers(b_lo, b_hi, endpoint=True))
+        starts = [v for v in range(x_lo, x_hi + 1) if v != b]
+        x0 = int(rng.choice(starts))
+        # Keep 2·a·lr <= 1 so the step never overshoots the minimum: the story stays "downhill".
+        rates = [r for r in LEARNING_RATES if 2 * a * r <= 1]
+        if not rates:
+            raise ValueError("a_max is too large for the available learning rates")
+        lr = float(rng.choice(rates))
+        return DescentCase(a=a, b=b, x0=x0, lr=lr)
+
+    return _redraw(once, lambda case: _leaks(descent_value(case), _descent_prompt(case)))
 
 
 @register(
@@ -327,11 +375,8 @@ def draw_descent(rng: np.random.Generator, params: Mapping[str, Any]) -> Descent
 def gradient_descent_step(rng: np.random.Generator, params: Mapping[str, Any]) -> Draft:
     """Every optimiser is a refinement of this one update: x ← x − lr · f'(x)."""
     case = draw_descent(rng, params)
-    f = Polynomial([case.a * case.b**2, -2 * case.a * case.b, case.a])  # a(x - b)² expanded
-    gradient = float(f.deriv()(case.x0)) + 0.0
-    answer = round(case.x0 - case.lr * gradient, 6) + 0.0
-    square = "x²" if case.b == 0 else f"({_shifted(case.b)})²"
-    f_text = square if case.a == 1 else f"{case.a}{square}"
+    gradient = float(_descent_polynomial(case).deriv()(case.x0)) + 0.0
+    answer = descent_value(case)
     slope = 2 * case.a
     if case.b == 0:
         df_text = f"{slope}x"
@@ -340,11 +385,7 @@ def gradient_descent_step(rng: np.random.Generator, params: Mapping[str, Any]) -
         df_text = f"{slope}({_shifted(case.b)})"
         gap = _substituted([(1, [(case.x0, 1)]), (-case.b, [])])
         at_x0 = f"{slope} × ({gap})"
-    prompt = (
-        f"Gradient descent on f(x) = {f_text} starts at x = {case.x0} "
-        f"with learning rate {_num(case.lr)}.\n"
-        "Where is x after **one** update?"
-    )
+    prompt = _descent_prompt(case)
     explanation = (
         f"The derivative is f'(x) = {df_text}. At x = {case.x0} it is "
         f"{at_x0} = {_num(gradient)}. The update moves against the slope: "
