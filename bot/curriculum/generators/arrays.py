@@ -172,18 +172,22 @@ def broadcast_shape(rng: np.random.Generator, params: Mapping[str, Any]) -> Draf
     )
     steps, failed = _pairs_text(case.left, case.right)
     lined_up = "Line the shapes up from the right and compare axis by axis, last axis first: "
+    uneven = len(case.left) != len(case.right)
     if shape is None:
         assert failed is not None
         explanation = (
             f"{lined_up}{'; '.join(steps)}. Two sizes on the same axis must be equal or one of "
-            "them 1, so NumPy raises "
-            f"**{BROADCAST_ERROR}**. A missing axis only ever counts as a 1 added on the left, "
-            "never on the right."
+            f"them 1, so NumPy raises **{BROADCAST_ERROR}**."
         )
+        if uneven:
+            explanation += (
+                " The shorter shape is only ever padded with 1s on the left, never on the right."
+            )
     else:
+        rule = "A missing axis counts as 1, and a 1" if uneven else "A 1"
         explanation = (
-            f"{lined_up}{'; '.join(steps)}. A missing axis counts as 1, and a 1 stretches to "
-            f"match the other size, so the result is **{answer}**."
+            f"{lined_up}{'; '.join(steps)}. {rule} stretches to match the other size, so the "
+            f"result is **{answer}**."
         )
     return Draft(
         kind=Kind.CHOICE,
