@@ -144,7 +144,12 @@ def conv_output_size(rng: np.random.Generator, params: Mapping[str, Any]) -> Dra
         f"What is the **{case.ask}** of `conv(x)`?"
     )
     padded = f"{n} + 2×{p} − {k}" if p else f"{n} − {k}"
-    division = f"{inside} / {s} = {inside / s:g}, rounded down to {inside // s}" if s > 1 else ""
+    if s == 1:
+        division = ""
+    elif inside % s == 0:
+        division = f"{inside} / {s} = {inside // s}"
+    else:
+        division = f"{inside} / {s} = {inside / s:g}, rounded down to {inside // s}"
     explanation = (
         f"A kernel of size k slides over n + 2p positions in steps of s, which fits "
         f"floor((n + 2p − k) / s) + 1 times. For the {case.ask}: {padded} = {inside}"
