@@ -314,7 +314,7 @@ def binomial_probability(rng: np.random.Generator, params: Mapping[str, Any]) ->
     return Draft(
         kind=Kind.NUMERIC,
         prompt=prompt,
-        answer=value,
+        answer=float(f"{value:.10g}"),  # 0.512, not 0.5120000000000001
         explanation=explanation,
         tolerance=0,
         rel_tolerance=5e-3,
@@ -546,13 +546,14 @@ def z_score(rng: np.random.Generator, params: Mapping[str, Any]) -> Draft:
     else:
         value = case.mean + case.z * case.sd
         side = "above" if case.z > 0 else "below"
+        z_text = f"({_signed(case.z)})" if case.z < 0 else _num(case.z)
         prompt = (
             f"{setting} Which {m.noun} has a **z-score of {_signed(case.z)}**? "
             f"Answer in {m.unit_name}, to one decimal."
         )
         explanation = (
             f"Turn z = (value − mean) / sd around: value = mean + z × sd = {case.mean} + "
-            f"({_signed(case.z)}) × {case.sd} = **{_num(round(value, 1))}** {m.unit}, "
+            f"{z_text} × {case.sd} = **{_num(round(value, 1))}** {m.unit}, "
             f"{_num(abs(case.z))} standard deviations {side} the mean."
         )
         tolerance = 0.05
