@@ -102,3 +102,4 @@ from bot.curriculum.generators import evaluation  # noqa: E402, F401
 from bot.curriculum.generators import production  # noqa: E402, F401
 from bot.curriculum.generators import deep_learning  # noqa: E402, F401
 from bot.curriculum.generators import arrays  # noqa: E402, F401
+from bot.curriculum.generators import tables  # noqa: E402, F401
