@@ -161,7 +161,9 @@ def check_binomial(seed: int, params: Params, draft: Draft) -> None:
     for outcome in itertools.product((0, 1), repeat=case.trials):
         if sum(outcome) == case.successes:
             total += math.prod(case.p if hit else 1 - case.p for hit in outcome)
-    assert abs(float(draft.answer) - total) <= 5.1e-5
+    # Graded relatively (three significant figures), so tiny answers are never drawn.
+    assert total >= 0.01 and draft.tolerance == 0 and draft.rel_tolerance > 0
+    assert math.isclose(float(draft.answer), total, rel_tol=1e-9)
 
 
 CHECKS: dict[str, Check] = {
