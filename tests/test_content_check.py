@@ -184,7 +184,7 @@ def test_valid_tree_loads_in_roadmap_order(tree: Path) -> None:
 
 def test_success_prints_exactly_the_counts(tree: Path) -> None:
     code, text = run_check(tree / "content", tree / "quizzes", as_json=False)
-    assert (code, text) == (0, "2 tracks, 2 lessons, 3 quiz items, 1 generators")
+    assert (code, text) == (0, "2 tracks, 2 lessons, 3 quiz items, 1 generators, 0 exercises")
 
 
 def test_json_on_success(tree: Path) -> None:
@@ -193,7 +193,7 @@ def test_json_on_success(tree: Path) -> None:
     assert json.loads(text) == {
         "ok": True,
         "problems": [],
-        "counts": {"tracks": 2, "lessons": 2, "quiz_items": 3, "generators": 1},
+        "counts": {"tracks": 2, "lessons": 2, "quiz_items": 3, "generators": 1, "exercises": 0},
     }
 
 
@@ -206,7 +206,7 @@ def test_json_on_problems(tree: Path) -> None:
         "problems": [
             {"path": BANK, "line": 5, "message": "'difficulty' must be between 1 and 3, got 7"}
         ],
-        "counts": {"tracks": 2, "lessons": 2, "quiz_items": 3, "generators": 1},
+        "counts": {"tracks": 2, "lessons": 2, "quiz_items": 3, "generators": 1, "exercises": 0},
     }
 
 

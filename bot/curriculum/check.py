@@ -29,6 +29,7 @@ def run_check(content_dir: Path, quizzes_dir: Path, as_json: bool = False) -> tu
                 "lessons": counts.lessons,
                 "quiz_items": counts.quiz_items,
                 "generators": counts.generators,
+                "exercises": counts.exercises,
             },
         }
         return code, json.dumps(document, indent=2)
@@ -36,6 +37,7 @@ def run_check(content_dir: Path, quizzes_dir: Path, as_json: bool = False) -> tu
         return code, "\n".join(str(p) for p in problems)
     summary = (
         f"{counts.tracks} tracks, {counts.lessons} lessons, "
-        f"{counts.quiz_items} quiz items, {counts.generators} generators"
+        f"{counts.quiz_items} quiz items, {counts.generators} generators, "
+        f"{counts.exercises} exercises"
     )
     return code, summary

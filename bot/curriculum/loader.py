@@ -29,6 +29,7 @@ from bot.curriculum import generators
 from bot.curriculum.model import (
     ContentError,
     Curriculum,
+    Exercise,
     Lesson,
     Problem,
     QuizItem,
@@ -389,6 +390,7 @@ class Counts:
     lessons: int = 0
     quiz_items: int = 0
     generators: int = 0
+    exercises: int = 0
 
 
 @dataclass
@@ -1092,12 +1094,14 @@ def examine(content_dir: Path, quizzes_dir: Path) -> ContentReport:
     ordered = _check_tracks(tracks, content_dir / ROADMAP, sink) if tracks else []
     unreadable.banks = banks.unreadable
     _check_lessons(ordered, lessons, banks.items, content_dir, sink, unreadable)
+    exercises = _read_exercises(quizzes_dir / "exercises", lessons, sink)
 
     counts = Counts(
         tracks=len(tracks),
         lessons=len(files),
         quiz_items=len(banks.first),
         generators=len(banks.generators),
+        exercises=len(exercises),
     )
     problems = sorted(sink.problems, key=lambda p: (str(p.path), p.line))
     if problems:
@@ -1108,9 +1112,70 @@ def examine(content_dir: Path, quizzes_dir: Path) -> ContentReport:
         lessons=MappingProxyType({i: _built(lessons[i].lesson) for i in listed_order}),
         items=MappingProxyType({i: _built(item) for i, item in banks.items.items()}),
         topics=MappingProxyType({t: _built(topic) for t, topic in sorted(banks.topics.items())}),
+        exercises=MappingProxyType(exercises),
     )
     counts.generators = len(curriculum.generator_names)
     return ContentReport(curriculum, [], counts)
+
+
+_EXERCISE_KEYS = (
+    "id", "lesson", "difficulty", "title", "prompt", "function", "starter", "solution", "cases",
+    "explanation",
+)  # fmt: skip
+
+
+def _read_exercises(folder: Path, lessons: Mapping[str, Any], sink: _Sink) -> dict[str, Exercise]:
+    """`quizzes/exercises/<track>.yaml` (interim reader: required keys, types, known lessons)."""
+    exercises: dict[str, Exercise] = {}
+    if not folder.is_dir():
+        return exercises
+    for path in sorted(folder.glob("*.yaml")):
+        text = _read_text(path, sink)
+        if text is None:
+            continue
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            sink.add(path, (mark.line + 1) if mark else 1, f"not valid YAML: {error}")
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("exercises"), list):
+            sink.add(path, 1, "an exercise file has `track:` and a list under `exercises:`")
+            continue
+        lines = [n for n, line in enumerate(text.splitlines(), 1) if line.startswith("  - id:")]
+        for index, entry in enumerate(data["exercises"]):
+            line = lines[index] if index < len(lines) else 1
+            missing = [
+                key for key in _EXERCISE_KEYS if not isinstance(entry, dict) or key not in entry
+            ]
+            if missing:
+                sink.add(path, line, f"exercise is missing {', '.join(missing)}")
+                continue
+            if entry["id"] in exercises:
+                sink.add(path, line, f"duplicate exercise id {entry['id']!r}")
+                continue
+            if entry["lesson"] not in lessons:
+                sink.add(path, line, _unknown("lesson", str(entry["lesson"]), lessons))
+                continue
+            tolerance = entry.get("tolerance") or {}
+            exercises[entry["id"]] = Exercise(
+                id=str(entry["id"]),
+                track=str(data.get("track", "")),
+                lesson=str(entry["lesson"]),
+                difficulty=int(entry["difficulty"]),
+                title=str(entry["title"]),
+                prompt=str(entry["prompt"]).strip(),
+                function=str(entry["function"]),
+                starter=str(entry["starter"]),
+                solution=str(entry["solution"]),
+                cases=tuple(str(case) for case in entry["cases"]),
+                explanation=str(entry["explanation"]).strip(),
+                path=display_path(path),
+                line=line,
+                rtol=float(tolerance.get("rtol", 1e-6)),
+                atol=float(tolerance.get("atol", 1e-9)),
+            )
+    return exercises
 
 
 def _built(value: T | None) -> T:

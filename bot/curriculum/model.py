@@ -74,6 +74,29 @@ class QuizItem:
 
 
 @dataclass(frozen=True)
+class Exercise:
+    """Write one function: the bot runs the member's code on hidden inputs (`cases`, each a
+    Python expression giving the argument tuple) in the runner and compares what it returns
+    with the reference `solution`'s returns, outside the runner."""
+
+    id: str
+    track: str
+    lesson: str
+    difficulty: int
+    title: str
+    prompt: str
+    function: str
+    starter: str
+    solution: str
+    cases: tuple[str, ...]
+    explanation: str
+    path: Path
+    line: int
+    rtol: float = 1e-6
+    atol: float = 1e-9
+
+
+@dataclass(frozen=True)
 class Topic:
     id: str
     title: str
@@ -88,6 +111,7 @@ class Curriculum:
     lessons: Mapping[str, Lesson]
     items: Mapping[str, QuizItem]
     topics: Mapping[str, Topic]
+    exercises: Mapping[str, Exercise] = field(default_factory=lambda: MappingProxyType({}))
 
     def lessons_in_order(self) -> list[Lesson]:
         """Every lesson, track by track in roadmap order, then by lesson order."""

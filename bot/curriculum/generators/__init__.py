@@ -97,9 +97,13 @@ def generate(item: QuizItem, seed: int) -> Question:
 
 
 # Importing the modules registers their generators.
-from bot.curriculum.generators import calculus, linear_algebra, statistics  # noqa: E402, F401
-from bot.curriculum.generators import evaluation  # noqa: E402, F401
-from bot.curriculum.generators import production  # noqa: E402, F401
-from bot.curriculum.generators import deep_learning  # noqa: E402, F401
-from bot.curriculum.generators import arrays  # noqa: E402, F401
-from bot.curriculum.generators import tables  # noqa: E402, F401
+from bot.curriculum.generators import (  # noqa: E402, F401
+    arrays,
+    calculus,
+    deep_learning,
+    evaluation,
+    linear_algebra,
+    production,
+    statistics,
+    tables,
+)

@@ -205,53 +205,6 @@ def determinant_2x2(rng: np.random.Generator, params: Mapping[str, Any]) -> Draf
     return Draft(kind=Kind.NUMERIC, prompt=prompt, answer=float(answer), explanation=explanation)
 
 
-# --- eigenvalues of a triangular matrix -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TriangularCase:
-    matrix: tuple[tuple[int, int], tuple[int, int]]
-    upper: bool
-
-
-def draw_triangular(rng: np.random.Generator, params: Mapping[str, Any]) -> TriangularCase:
-    lo, hi = _int_range(params)
-    first, second = (int(v) for v in rng.choice(np.arange(lo, hi + 1), size=2, replace=False))
-    corner = int(_ints(rng, lo, hi, 1)[0])
-    upper = bool(rng.integers(0, 2))
-    if upper:
-        matrix = ((first, corner), (0, second))
-    else:
-        matrix = ((first, 0), (corner, second))
-    return TriangularCase(matrix=matrix, upper=upper)
-
-
-@register(
-    "triangular_eigenvalue",
-    "Larger eigenvalue of a triangular 2×2 matrix",
-    low=-5,
-    high=5,
-)
-def triangular_eigenvalue(rng: np.random.Generator, params: Mapping[str, Any]) -> Draft:
-    """Triangular matrices show what an eigenvalue is without solving a quadratic."""
-    case = draw_triangular(rng, params)
-    values = np.linalg.eigvals(np.array(case.matrix, dtype=float))
-    answer = round(float(np.max(values.real)))
-    (a, _), (_, d) = case.matrix
-    shape = "upper" if case.upper else "lower"
-    prompt = (
-        f"Let `A = {_mat(case.matrix)}`, {'an' if case.upper else 'a'} {shape}-triangular matrix.\n"
-        "What is the **larger** of its two eigenvalues?"
-    )
-    explanation = (
-        f"The eigenvalues solve det(A − λI) = 0. Because A is {shape}-triangular, that "
-        f"determinant is just the product of the diagonal: ({a} − λ)({d} − λ). So the "
-        f"eigenvalues are the diagonal entries {a} and {d}, and the larger is **{answer}**. "
-        "The off-diagonal entry does not change them."
-    )
-    return Draft(kind=Kind.NUMERIC, prompt=prompt, answer=float(answer), explanation=explanation)
-
-
 # --- shape of a matrix product ----------------------------------------------------------------
 
 SHAPE_ERROR = "a ValueError: the inner sizes do not match"
