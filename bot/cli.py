@@ -143,7 +143,10 @@ def console(
             typer.echo(f"studybot: {error}", err=True)
             return 2
         try:
-            await ConsoleSession(studybot.services, who, out, interactive).run(lines)
+            console = ConsoleSession(
+                studybot.services, who, out, interactive, files=log_file.parent / "files"
+            )
+            await console.run(lines)
         finally:
             await studybot.aclose()
         return 0
@@ -326,6 +329,37 @@ def content_check(
     )
     typer.echo(text)
     raise typer.Exit(code)
+
+
+@content_app.command("notebook")
+def content_notebook(
+    lesson: Annotated[str, typer.Argument(help="Lesson id, e.g. numpy-arrays.")],
+    out: Annotated[Path | None, typer.Option(help="File to write (default: LESSON.ipynb).")] = None,
+    content: Annotated[Path | None, typer.Option(help="Lessons folder.")] = None,
+    quizzes: Annotated[Path | None, typer.Option(help="Quiz banks folder.")] = None,
+) -> None:
+    """Write a lesson as a Jupyter notebook (nbformat 4) and print where it went."""
+    from bot.cards import UserError
+    from bot.curriculum.loader import load_curriculum
+    from bot.curriculum.notebook import file_name, notebook_bytes
+    from bot.services.lessons import find_lesson
+
+    settings = _settings()
+    with user_errors():
+        curriculum = load_curriculum(
+            content or settings.content_dir, quizzes or settings.quizzes_dir
+        )
+    try:
+        found = find_lesson(curriculum, lesson)
+    except UserError as error:
+        fail(f"studybot: {error}", 2)
+    target = out or Path(file_name(found))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(notebook_bytes(found, curriculum))
+    except OSError as error:
+        fail(f"studybot: cannot write {target}: {error.strerror or error}", 2)
+    typer.echo(f"Wrote {target}")
 
 
 def _with_services(work: Callable[[Any], Awaitable[Any]]) -> None:

@@ -90,6 +90,12 @@ class OpenLesson(Intent):
     lesson: str = Field(default="", max_length=64)
 
 
+class LessonNotebook(Intent):
+    """Attach a lesson as a Jupyter notebook, privately, for whoever presses."""
+
+    lesson: str = Field(min_length=1, max_length=64)
+
+
 class EditRun(Intent):
     """Open the form to edit a snippet the owner ran, filled with its code, and run it again."""
 

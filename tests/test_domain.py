@@ -220,3 +220,25 @@ def test_choices_are_shuffled_by_key_and_keep_the_answer() -> None:
     assert shuffled(question, "same") == shuffled(question, "same")
     positions = {shuffled(question, f"m{n}").choices.index("c") for n in range(60)}
     assert positions == {0, 1, 2, 3}
+
+
+def test_pages_keep_code_blocks_whole_and_tables_readable() -> None:
+    from bot.domain.pages import pages
+
+    code = (
+        "```python\n"
+        + "\n".join(f"x{n} = {n}  # a line of an example" for n in range(80))
+        + "\n```"
+    )
+    body = (
+        "## One\n\nIntro.\n\n| a | b |\n|---|---|\n| 1 | 22 |\n\n"
+        f"## Two\n\n{'Words. ' * 100}\n\n{code}\n\nAfter the code.\n"
+    )
+    texts = pages(body, 1800)
+    assert len(code) > 1800 and code in texts  # a page of its own, longer than the rest
+    assert all(text.count("```") % 2 == 0 for text in texts)
+    assert texts[0].startswith("### One")
+    assert "```\na  b\n-  --\n1  22\n```" in texts[0]  # the table as aligned text, no pipes
+    huge = "```python\n" + "y = 1\n" * 1000 + "```"
+    cut = pages(huge, 1800)
+    assert len(cut) > 1 and all(len(t) <= 3800 and t.count("```") == 2 for t in cut)

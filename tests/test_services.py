@@ -11,7 +11,7 @@ import pytest
 from bot.cards import UserError
 from bot.domain.progress import streak_run
 from bot.domain.values import MemberRef
-from bot.intents import AnswerChoice, MarkDone, OpenAnswer, StartQuiz
+from bot.intents import AnswerChoice, LessonNotebook, MarkDone, OpenAnswer, StartQuiz
 from bot.storage.db import Database
 from tests.support import answer_item, make_services, one_question, typed
 
@@ -35,6 +35,7 @@ async def test_next_lesson_follows_roadmap_order_and_prerequisites(database: Dat
     assert [a.intent for a in card.actions] == [
         MarkDone(lesson="first"),
         StartQuiz(lesson="first", count=1),
+        LessonNotebook(lesson="first"),
     ]
     done = await lessons.mark_done(ADA)
     assert done.title == "✅ ada finished First" and "+20 XP" in done.body

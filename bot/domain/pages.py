@@ -116,8 +116,13 @@ def _split_block(block: str, limit: int) -> list[str]:
     return ["\n".join(piece) for piece in pieces]
 
 
-def pages(markdown: str, limit: int = PAGE_LIMIT) -> list[str]:
-    """The lesson body as pages of at most `limit` characters, cut at sections first."""
+def pages(markdown: str, limit: int = PAGE_LIMIT, stretch: int = PAGE_LIMIT) -> list[str]:
+    """The lesson body as pages of at most `limit` characters, cut at sections first.
+
+    A code block longer than `limit` gets a page of its own up to `stretch` characters rather
+    than being cut in two (code read across two pages is code nobody can copy); only a block
+    beyond `stretch` is cut between lines."""
+    stretch = max(stretch, limit)
     text = _demote_headings(tables_as_text(markdown.strip()))
     sections = re.split(r"\n(?=### )", text)
     result: list[str] = []
@@ -134,12 +139,23 @@ def pages(markdown: str, limit: int = PAGE_LIMIT) -> list[str]:
             current = section
             continue
         for block in _blocks(section):
-            for piece in [block] if len(block) <= limit else _split_block(block, limit):
+            if len(block) <= limit:
+                pieces = [block]
+            elif len(block) <= stretch and block.lstrip().startswith("```"):
+                pieces = [block]
+            else:
+                pieces = _split_block(block, stretch if block.lstrip().startswith("```") else limit)
+            for piece in pieces:
                 candidate = f"{current}\n\n{piece}" if current else piece
                 if len(candidate) <= limit:
                     current = candidate
-                else:
+                    continue
+                if current:
                     result.append(current)
+                if len(piece) > limit:  # a long code block: a page of its own
+                    result.append(piece)
+                    current = ""
+                else:
                     current = piece
     if current:
         result.append(current)

@@ -99,7 +99,8 @@ class AdminService:
             title="Content reloaded",
             body=(
                 f"{len(curriculum.lessons)} lessons in {len(curriculum.tracks)} tracks, "
-                f"{len(curriculum.items)} quiz items in {len(curriculum.topics)} topics."
+                f"{len(curriculum.items)} quiz items in {len(curriculum.topics)} topics, "
+                f"{len(curriculum.exercises)} exercises."
             ),
             tone=Tone.SUCCESS,
             ephemeral=True,

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import difflib
 
-from bot.cards import Action, Card, CardField, Menu, MenuOption, Style, Tone, UserError
-from bot.curriculum.model import Lesson
+from bot.cards import Action, Card, CardField, Image, Menu, MenuOption, Style, Tone, UserError
+from bot.curriculum.model import Curriculum, Lesson
+from bot.curriculum.notebook import MIME, file_name, notebook_bytes
 from bot.domain.pages import pages
 from bot.domain.progress import XP_LESSON_DONE
 from bot.domain.values import MemberRef
-from bot.intents import LessonPage, MarkDone, OpenLesson, StartQuiz
+from bot.intents import LessonNotebook, LessonPage, MarkDone, OpenLesson, StartQuiz
 from bot.services.context import Context
 from bot.services.quizzes import LESSON_QUIZ_MAX
 
@@ -25,22 +26,28 @@ CHAT_PAGE = 1800  # characters: about a phone screen of text before the buttons
 MENU_MAX = 25
 
 
+def find_lesson(curriculum: Curriculum, lesson_id: str) -> Lesson:
+    """A lesson by id (or by its number on the roadmap), or a UserError that suggests one."""
+    wanted = lesson_id.strip()
+    if wanted in curriculum.lessons:
+        return curriculum.lessons[wanted]
+    ordered = curriculum.lessons_in_order()
+    if wanted.isdigit() and 1 <= int(wanted) <= len(ordered):
+        return ordered[int(wanted) - 1]
+    close = difflib.get_close_matches(wanted, list(curriculum.lessons), n=1)
+    hint = f" Did you mean `{close[0]}`?" if close else " See /roadmap for lesson ids."
+    raise UserError(f"There is no lesson `{wanted}`.{hint}")
+
+
 class LessonService:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        # Notebooks are built and schema-checked once per lesson and curriculum (a reload
+        # brings a new curriculum object, so stale files are never served).
+        self._notebooks: dict[tuple[int, str], bytes] = {}
 
     def find(self, lesson_id: str) -> Lesson:
-        """A lesson by id (or by its number on the roadmap), or a UserError that suggests one."""
-        curriculum = self.ctx.curriculum
-        wanted = lesson_id.strip()
-        if wanted in curriculum.lessons:
-            return curriculum.lessons[wanted]
-        ordered = curriculum.lessons_in_order()
-        if wanted.isdigit() and 1 <= int(wanted) <= len(ordered):
-            return ordered[int(wanted) - 1]
-        close = difflib.get_close_matches(wanted, list(curriculum.lessons), n=1)
-        hint = f" Did you mean `{close[0]}`?" if close else " See /roadmap for lesson ids."
-        raise UserError(f"There is no lesson `{wanted}`.{hint}")
+        return find_lesson(self.ctx.curriculum, lesson_id)
 
     def next_for(self, done: set[str]) -> Lesson | None:
         """The first lesson in roadmap order that is not done and whose prerequisites are."""
@@ -161,7 +168,32 @@ class LessonService:
         return (
             Action(MarkDone(lesson=lesson.id), "✅ Mark done", Style.SUCCESS, row=row),
             Action(self.quiz_intent(lesson), "❓ Quiz me on this", Style.PRIMARY, row=row),
+            Action(LessonNotebook(lesson=lesson.id), "📓 Notebook", row=row),
         )
+
+    async def notebook(self, who: MemberRef, lesson_id: str) -> Card:
+        """The lesson as a notebook file (private: it is the presser's copy to take away)."""
+        lesson = self.find(lesson_id)
+        name = file_name(lesson)
+        return Card(
+            title=f"📓 {lesson.title}",
+            body=(
+                f"`{name}`: the lesson's text and code as a Jupyter notebook. Open it in "
+                "Jupyter, VS Code or Colab, run it top to bottom, then change the numbers."
+            ),
+            files=(Image(name, self._notebook_file(lesson), MIME, "The notebook"),),
+            ephemeral=True,
+            tone=Tone.LESSON,
+        )
+
+    def _notebook_file(self, lesson: Lesson) -> bytes:
+        curriculum = self.ctx.curriculum
+        key = (id(curriculum), lesson.id)
+        if key not in self._notebooks:
+            if len(self._notebooks) > 4 * len(curriculum.lessons):
+                self._notebooks.clear()
+            self._notebooks[key] = notebook_bytes(lesson, curriculum)
+        return self._notebooks[key]
 
     def lesson_card(self, lesson: Lesson, done: set[str] | None = None) -> Card:
         """The whole lesson (a terminal, the console's feed)."""

@@ -7,8 +7,10 @@ two bot processes, shards 0 and 1 of 2, on one PostgreSQL: twenty servers' posts
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -114,6 +116,13 @@ async def fake() -> AsyncIterator[tuple[FakeDiscord, StudyServer]]:
         await fake.stop()
 
 
+def delivery_state(database: Path, key: str) -> str | None:
+    """The delivery's state as the database holds it now (read-only, beside the bot's writes)."""
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+        row = db.execute("SELECT state FROM deliveries WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
 @pytest.mark.parametrize("moment", ["before", "after"])
 async def test_killed_mid_post_then_restarted_posts_once(
     fake: tuple[FakeDiscord, StudyServer], tmp_path: Path, moment: str
@@ -134,11 +143,13 @@ async def test_killed_mid_post_then_restarted_posts_once(
     expected_before = 0 if moment == "before" else 1
     assert len(challenge_messages(discord_fake, study)) == expected_before
     async with bot_process(discord_fake, url, f"{DAY} 09:01:00") as second:
-        await discord_fake.wait_until(
-            lambda: len(challenge_messages(discord_fake, study)) >= 1,
-            what="the restarted bot's challenge post",
-            within=60,
-        )
+        # Done when the restarted bot has recorded the post (in "after" the message exists
+        # from the start, so the channel alone cannot say the new process got that far).
+        # The fake wakes its waiters on Discord events, not database writes: poll.
+        deadline = asyncio.get_running_loop().time() + 60
+        while delivery_state(tmp_path / "studybot.db", f"challenge:{DAY}") != "posted":
+            assert asyncio.get_running_loop().time() < deadline, "the post was never recorded"
+            await asyncio.sleep(0.2)
         await asyncio.sleep(3)  # a lease and a sweep later: nothing more arrives
         second.send_signal(signal.SIGTERM)
         log = await log_lines(second)

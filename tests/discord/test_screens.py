@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import nbformat
 import pytest
 
 from bot.adapters.discord.ids import MENU_ID, custom_id
-from bot.intents import EditRun, LessonPage, MarkDone, OpenLesson, StartQuiz
+from bot.intents import EditRun, LessonNotebook, LessonPage, MarkDone, OpenLesson, StartQuiz
 from tests.discord.conftest import Harness, answer_question, menu_values
 from tests.fakediscord import Reply, limits
 from tests.fakediscord.interactions import MODAL, UPDATE_MESSAGE
@@ -144,6 +145,7 @@ async def test_a_lesson_reads_as_pages_with_its_buttons_on_each(harness: Harness
         intents = harness.intents(reply)
         assert MarkDone(lesson=lesson.id) in intents
         assert any(isinstance(i, StartQuiz) for i in intents)
+        assert LessonNotebook(lesson=lesson.id) in intents
         assert f"{page} / {len(pages)}" in [
             c.get("label") for row in reply.components or [] for c in row["components"]
         ]
@@ -157,6 +159,12 @@ async def test_a_lesson_reads_as_pages_with_its_buttons_on_each(harness: Harness
     peeked = await fake.click(reply, custom_id(back), user=other)
     assert peeked.ephemeral and f"{len(pages) - 1} / {len(pages)}" in str(peeked.components)
     assert (await fake.click(reply, custom_id(back), user=member)).type == UPDATE_MESSAGE
+
+    notebook = await fake.click(reply, custom_id(LessonNotebook(lesson=lesson.id)), user=other)
+    assert notebook.ephemeral  # the presser's copy, not a post in the channel
+    [attached] = notebook.files
+    assert attached.filename == f"{lesson.id}.ipynb"
+    nbformat.validate(nbformat.reads(attached.data.decode(), as_version=4))
 
 
 async def test_the_roadmap_opens_lessons(harness: Harness) -> None:

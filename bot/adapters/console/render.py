@@ -13,7 +13,15 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.cards import Card, Tone
-from bot.intents import EditRun, Intent, MarkDone, OpenLesson, StartQuiz, StartReview
+from bot.intents import (
+    EditRun,
+    Intent,
+    LessonNotebook,
+    MarkDone,
+    OpenLesson,
+    StartQuiz,
+    StartReview,
+)
 
 _BORDER = {
     Tone.INFO: "bright_black",
@@ -117,6 +125,8 @@ def command_for(intent: Intent) -> str | None:
         return f"/lesson {intent.lesson}".rstrip()
     if isinstance(intent, EditRun):
         return "/again"
+    if isinstance(intent, LessonNotebook):
+        return f"/notebook {intent.lesson}"
     return None  # answers (type them), pagers (a terminal shows the whole lesson)
 
 

@@ -40,6 +40,7 @@ HELP = """\
 - `/roadmap` — the tracks, your progress and what comes next
 - `/lesson [id or number]` — your next lesson, or a named one
 - `/done [id]` — mark the lesson you are on (or a named one) done
+- `/notebook [id]` — the lesson as a Jupyter notebook file (its path is printed)
 - `/quiz [topic, lesson or number] [count]` — a few questions; type each answer
   (or a choice's number)
 - `/review` — the questions you missed that are due again
@@ -110,8 +111,18 @@ class Collecting:
 
 
 class ConsoleSession:
-    def __init__(self, services: Services, who: MemberRef, out: Console, interactive: bool) -> None:
+    def __init__(
+        self,
+        services: Services,
+        who: MemberRef,
+        out: Console,
+        interactive: bool,
+        files: Path | None = None,
+    ) -> None:
         self.services = services
+        # Where attachments (a notebook, a run's whole output) are written, under their own
+        # names so a member finds them again; plots go to temporary files as before.
+        self.files = files or Path(tempfile.gettempdir()) / "studybot-files"
         self.who = who
         self.out = out
         self.interactive = interactive
@@ -136,6 +147,7 @@ class ConsoleSession:
             "run": self._run,
             "again": self._again,
             "feed": self._feed,
+            "notebook": self._notebook,
         }
 
     # -- commands ------------------------------------------------------------------------
@@ -148,6 +160,17 @@ class ConsoleSession:
 
     async def _lesson(self, args: list[str], raw: str) -> Card:
         return await self.services.lessons.show(self.who, args[0] if args else None)
+
+    async def _notebook(self, args: list[str], raw: str) -> Card:
+        """`/notebook [LESSON]`: the lesson (default: your next one) as an .ipynb file."""
+        if args:
+            lesson_id = args[0]
+        else:
+            upcoming = await self.services.lessons.next_lesson_for(self.who)
+            if upcoming is None:
+                raise UserError("Name a lesson: /notebook ID (see /roadmap).")
+            lesson_id = upcoming.id
+        return await self.services.lessons.notebook(self.who, lesson_id)
 
     async def _done(self, args: list[str], raw: str) -> Card:
         return await self.services.lessons.mark_done(self.who, args[0] if args else None)
@@ -316,6 +339,7 @@ class ConsoleSession:
             for card in cards:
                 print_card(self.out, card)
                 self._save_images(card)
+                self._save_files(card)
         except Exception:
             log.exception("console could not show the reply to %s", line)
             self.out.print("[red]Something went wrong; the details are in the log.[/red]")
@@ -327,6 +351,13 @@ class ConsoleSession:
             with os.fdopen(handle, "wb") as file:
                 file.write(image.data)
             self.out.print(f"saved {image.name}: {name}", highlight=False, soft_wrap=True)
+
+    def _save_files(self, card: Card) -> None:
+        for attached in card.files:
+            self.files.mkdir(parents=True, exist_ok=True)
+            path = self.files / Path(attached.name).name  # a name, never a path from elsewhere
+            path.write_bytes(attached.data)
+            self.out.print(f"wrote {attached.name}: {path}", highlight=False, soft_wrap=True)
 
     def _prompt(self) -> str:
         if not self.interactive:

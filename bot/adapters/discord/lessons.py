@@ -2,7 +2,7 @@
 
 A `/lesson` is posted in the channel for everyone to read; its pager belongs to whoever asked:
 their ◀ ▶ turn the page in place, anyone else's press opens a private pager of their own at
-that page. "Mark done" and "Quiz me on this" act for whoever presses them.
+that page. "Mark done", "Quiz me on this" and "Notebook" act for whoever presses them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from discord.ext import commands
 from bot.adapters.discord.bot import StudyBot
 from bot.adapters.discord.ids import IntentButton
 from bot.adapters.discord.interact import edit_cards, member_ref, send_cards, services_of
-from bot.intents import LessonPage, MarkDone, OpenLesson
+from bot.intents import LessonNotebook, LessonPage, MarkDone, OpenLesson
 
 CHOICES_MAX = 25
 CHOICE_NAME_MAX = 100
@@ -93,6 +93,18 @@ class OpenLessonButton(IntentButton, intent=OpenLesson, prefix="lesson:open", fi
         await send_cards(interaction, card, ephemeral=True)
 
 
+class NotebookButton(
+    IntentButton, intent=LessonNotebook, prefix="lesson:notebook", fields=("lesson",)
+):
+    """The lesson as an .ipynb file, privately, for whoever presses."""
+
+    async def handle(self, interaction: discord.Interaction[Any], intent: LessonNotebook) -> None:
+        card = await services_of(interaction).lessons.notebook(
+            member_ref(interaction), intent.lesson
+        )
+        await send_cards(interaction, card, ephemeral=True)
+
+
 async def setup(bot: StudyBot) -> None:
     await bot.add_cog(Lessons(bot))
-    bot.add_dynamic_items(MarkDoneButton, LessonPageButton, OpenLessonButton)
+    bot.add_dynamic_items(MarkDoneButton, LessonPageButton, OpenLessonButton, NotebookButton)
