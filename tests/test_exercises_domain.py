@@ -39,8 +39,8 @@ def value(x: Any) -> Any:
     return decode(json.loads(json.dumps(encode(x, BUDGET))))
 
 
-def why(got: Any, expected: Any, tol: Tolerance = Tolerance()) -> str | None:
-    return compare(value(got), value(expected), tol)
+def why(got: Any, expected: Any, tol: Tolerance | None = None) -> str | None:
+    return compare(value(got), value(expected), tol or Tolerance())
 
 
 SAME = [
@@ -277,9 +277,9 @@ def test_judge_says_what_stopped_each_case() -> None:
 def test_judge_explains_code_that_never_got_to_the_cases() -> None:
     expected = [value(1.0)]
 
-    def problem(error: dict[str, Any] | None, ending: Ending = Ending()) -> str:
+    def problem(error: dict[str, Any] | None, ending: Ending | None = None) -> str:
         lines = [line({"event": "setup", "error": error, "printed": ""})] if error else []
-        return judge(report_of(*lines), expected, "area", ending=ending).problem
+        return judge(report_of(*lines), expected, "area", ending=ending or Ending()).problem
 
     assert problem({"type": "SyntaxError", "message": "invalid syntax", "line": 3}) == (
         "SyntaxError on line 3: invalid syntax"
@@ -288,8 +288,7 @@ def test_judge_explains_code_that_never_got_to_the_cases() -> None:
         "Your code does not define `area`: write a function with that name."
     )
     assert problem({"type": "NameError", "message": "name 'x' is not defined", "line": 2}) == (
-        "Your code raised NameError on line 2 of your code: name 'x' is not defined before any"
-        " case ran."
+        "Your code raised NameError on line 2 before any case ran: name 'x' is not defined"
     )
     assert problem(None, Ending("timeout", None)) == (
         "Your code was stopped before any case ran: it ran past the time limit."

@@ -854,7 +854,9 @@ def _setup_problem(report: Report, function: str, ending: Ending) -> str:
         return f"SyntaxError{where}: {error.message}"
     if error.type == "SystemExit":
         return "Your code called sys.exit() before any case ran; define the function only."
-    return f"Your code {_raised(error)} before any case ran."
+    where = f" on line {error.line}" if error.line else ""
+    message = f": {error.message}" if error.message else ""
+    return f"Your code raised {error.type}{where} before any case ran{message}"
 
 
 def judge(

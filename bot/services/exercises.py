@@ -316,6 +316,28 @@ class ExerciseService:
         await asyncio.gather(*(one(e) for e in exercises or self.ordered()))
         return failed
 
+    async def verify(self, exercises: Sequence[Exercise] | None = None) -> list[str]:
+        """Every exercise's solution must pass and its starter fail, run as a member's code
+        would be (two at a time); one line per problem, `path:line: id: what`."""
+        chosen = list(exercises or self.ordered())
+        broken = await self.warm(chosen)
+        problems = [f"{e.path}:{e.line}: {e.id}: {broken[e.id]}" for e in chosen if e.id in broken]
+        gate = asyncio.Semaphore(2)
+
+        async def one(exercise: Exercise) -> None:
+            async with gate:
+                solution = (await self.check(exercise, exercise.solution)).verdict
+                starter = (await self.check(exercise, exercise.starter)).verdict
+            where = f"{exercise.path}:{exercise.line}: {exercise.id}"
+            if not solution.passed:
+                why = solution.problem or "; ".join(c.text for c in solution.failures)
+                problems.append(f"{where}: the solution fails: {why}")
+            if starter.passed:
+                problems.append(f"{where}: the starter passes every case")
+
+        await asyncio.gather(*(one(e) for e in chosen if e.id not in broken))
+        return sorted(problems)
+
     async def check(self, exercise: Exercise, code: str) -> Checked:
         """Check code against an exercise, recording nothing (no member, no admission)."""
         try:
