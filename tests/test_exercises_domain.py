@@ -48,6 +48,7 @@ SAME = [
     True,
     3,
     -2.5,
+    1 - 2j,
     float("nan"),
     float("inf"),
     "text",

@@ -192,6 +192,8 @@ def _decode(raw: Any) -> Value:
         return Scalar("int", _number(v, "i"))
     if tag == "float":
         return Scalar("float", _number(v, "f"))
+    if tag == "complex":
+        return Scalar("complex", _number(v, "c"))
     if tag == "str":
         _need(isinstance(v, str), "not a str")
         return Scalar("str", v)

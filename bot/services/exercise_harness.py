@@ -160,6 +160,8 @@ class Encoder:
             return {"t": "int", "v": _int(value)}
         if kind is float:
             return {"t": "float", "v": _float(value)}
+        if kind is complex:
+            return {"t": "complex", "v": [_float(value.real), _float(value.imag)]}
         if kind is str:
             if len(value) > VALUES_CHARS:
                 raise TooLarge(f"a str of {len(value):,} characters")

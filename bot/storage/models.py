@@ -275,7 +275,7 @@ class ExerciseAttempt(SQLModel, table=True):
     guild_id: int = _id()
     user_id: int = _id()
     exercise_id: str = Field(max_length=64)
-    run_id: int | None = Field(default=None, foreign_key="runs.id")
+    run_id: int | None = None  # the `runs` row it was (no foreign key: runs are never deleted)
     code: str = Field(sa_type=Text)  # the member's last attempt fills the next form
     passed: bool
     cases_passed: int

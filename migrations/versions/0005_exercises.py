@@ -34,9 +34,6 @@ def upgrade() -> None:
         sa.Column("cases_passed", sa.Integer(), nullable=False),
         sa.Column("cases_total", sa.Integer(), nullable=False),
         sa.Column("at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["run_id"], ["runs.id"], name=op.f("fk_exercise_attempts_run_id_runs")
-        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_exercise_attempts")),
     )
     with op.batch_alter_table("exercise_attempts", schema=None) as batch_op:
