@@ -162,7 +162,7 @@ class ExerciseService:
             chosen = [e for e in self.ordered() if e.lesson == wanted]
             title = f"🧩 Exercises · {curriculum.lessons[wanted].title}"
         else:
-            return await self.show(who, wanted)
+            return await self.show(who, scope or "")
         if not chosen:
             body = "You have solved every exercise here. 🎉" if wanted == "" else "None yet."
             return Card(title=title, body=body, tone=Tone.EXERCISE, ephemeral=True)
