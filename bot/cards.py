@@ -29,6 +29,7 @@ class Tone(StrEnum):
     CHALLENGE = "challenge"
     BOARD = "board"
     RUN = "run"
+    EXERCISE = "exercise"
 
 
 @dataclass(frozen=True)

@@ -362,6 +362,25 @@ def content_notebook(
     typer.echo(f"Wrote {target}")
 
 
+@content_app.command("exercises")
+def content_exercises(
+    only: Annotated[list[str] | None, typer.Argument(help="Exercise ids (default: all).")] = None,
+) -> None:
+    """Run each exercise's solution and starter in the runner: the solution must pass every
+    case and the starter fail one. Prints each problem as path:line: id: what."""
+    from bot.cards import Card
+
+    async def work(services: Any) -> Card:
+        chosen = [services.exercises.find(name) for name in only or []]
+        problems = await services.exercises.verify(chosen or None)
+        if problems:
+            fail("\n".join(problems))
+        count = len(chosen or services.exercises.ordered())
+        return Card("Exercises checked", f"{count} exercises: solutions pass, starters fail.")
+
+    _with_services(work)
+
+
 def _with_services(work: Callable[[Any], Awaitable[Any]]) -> None:
     """Build the app (as every adapter does), run one service call, print its card."""
     from rich.console import Console

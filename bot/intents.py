@@ -101,3 +101,17 @@ class EditRun(Intent):
 
     owner: int = Field(ge=0)
     run: int = Field(ge=1)
+
+
+class OpenExercise(Intent):
+    """Show an exercise (its prompt and starter) to whoever presses, with their own Submit."""
+
+    exercise: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
+
+
+class SubmitExercise(Intent):
+    """Open the form to submit code to an exercise, filled with the starter or the owner's
+    last attempt; the submission is checked against the exercise's hidden cases."""
+
+    owner: int = Field(ge=0)
+    exercise: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")

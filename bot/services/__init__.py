@@ -9,6 +9,7 @@ from bot.runner.client import RunnerBackend
 from bot.services.admin import AdminService, ReloadContent
 from bot.services.challenges import ChallengeService
 from bot.services.context import Context
+from bot.services.exercises import ExerciseService
 from bot.services.leaderboard import LeaderboardService
 from bot.services.lessons import LessonService
 from bot.services.progress import ProgressService
@@ -32,6 +33,7 @@ class Services:
     admin: AdminService
     schedules: ScheduleService
     reminders: ReminderService
+    exercises: ExerciseService
 
     @classmethod
     def build(
@@ -45,6 +47,7 @@ class Services:
         lessons = LessonService(ctx)
         challenges = ChallengeService(ctx, quizzes)
         leaderboard = LeaderboardService(ctx)
+        runs = RunService(ctx, runner)
         return cls(
             ctx=ctx,
             lessons=lessons,
@@ -53,8 +56,9 @@ class Services:
             challenges=challenges,
             progress=ProgressService(ctx),
             leaderboard=leaderboard,
-            runs=RunService(ctx, runner),
+            runs=runs,
             admin=AdminService(ctx, reload_content),
             schedules=ScheduleService(ctx, lessons, challenges, leaderboard, lease),
             reminders=ReminderService(ctx),
+            exercises=ExerciseService(ctx, runs),
         )

@@ -6,8 +6,10 @@ who may run now, records the run, and turns the result into a Card.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
 
 from bot.cards import Action, Card, Image, Style, Tone, UserError
@@ -68,21 +70,29 @@ class RunService:
             )
         return code
 
+    @contextlib.contextmanager
+    def slot(self, who: MemberRef) -> Iterator[None]:
+        """The member's one run at a time (a snippet or an exercise check), held while it runs.
+        Checked again here: another run may have started while `admit` awaited."""
+        key = (who.guild_id, who.user_id)
+        if key in self._running:
+            raise UserError("Your previous snippet is still running; wait for it to finish.")
+        self._running.add(key)
+        try:
+            yield
+        finally:
+            self._running.discard(key)
+
     async def run(self, who: MemberRef, text: str, stdin: str = "") -> Card:
         code = await self.admit(who, text)
         assert self.backend is not None  # admit refuses when running is off
-        key = (who.guild_id, who.user_id)
-        if key in self._running:  # checked again: another run may have started during admit
-            raise UserError("Your previous snippet is still running; wait for it to finish.")
         now = self.ctx.clock.now()
-        self._running.add(key)
-        try:
-            result = await self.backend.run(code, stdin=stdin)
-        except RunnerError as error:
-            log.warning("runner failed for %s: %s", key, error)
-            raise UserError(f"The code runner is unavailable right now ({error}).") from None
-        finally:
-            self._running.discard(key)
+        with self.slot(who):
+            try:
+                result = await self.backend.run(code, stdin=stdin)
+            except RunnerError as error:
+                log.warning("runner failed for %s: %s", (who.guild_id, who.user_id), error)
+                raise UserError(f"The code runner is unavailable right now ({error}).") from None
         run_id = await self.ctx.store.record_run(
             who,
             code,

@@ -259,3 +259,25 @@ class Run(SQLModel, table=True):
     exit_code: int | None = None
     wall_ms: float = 0.0
     started_at: datetime = _instant()
+
+
+class ExerciseAttempt(SQLModel, table=True):
+    """One checked submission to an exercise: a fact, written once. Solved means some attempt
+    passed; the XP of a first solve is the XP event (`exercise`, exercise id), so it is paid once
+    however the submissions race. `run_id` is the snippet run it was (for the rate limit)."""
+
+    __tablename__ = "exercise_attempts"
+    __table_args__ = (
+        Index("ix_exercise_attempt_member", "guild_id", "user_id", "exercise_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _id()
+    user_id: int = _id()
+    exercise_id: str = Field(max_length=64)
+    run_id: int | None = None  # the `runs` row it was (no foreign key: runs are never deleted)
+    code: str = Field(sa_type=Text)  # the member's last attempt fills the next form
+    passed: bool
+    cases_passed: int
+    cases_total: int
+    at: datetime = _instant()

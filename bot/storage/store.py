@@ -9,6 +9,7 @@ from the zones stored beside it, so a click is one hop however much it writes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
@@ -38,6 +39,7 @@ from bot.domain.values import (
 from bot.storage.db import Database
 from bot.storage.models import (
     ChallengeAnswer,
+    ExerciseAttempt,
     GuildSettings,
     LessonProgress,
     Member,
@@ -715,6 +717,96 @@ class Store:
             return None if code is None else str(code)
 
         return await self.db.write(work)
+
+    # -- exercises -----------------------------------------------------------------------
+
+    async def record_exercise_attempt(
+        self,
+        who: MemberRef,
+        exercise_id: str,
+        code: str,
+        run: tuple[str, int | None, float],
+        cases: tuple[int, int],
+        xp: int,
+        at: datetime,
+    ) -> Recorded:
+        """One checked submission, in one transaction: the run (it counts for the rate limit),
+        the attempt, the study day, and on the first solve the XP (`new` is True then).
+
+        `run` is (status, exit code, wall ms), `cases` (passed, total); it passed when all did.
+        """
+        passed = cases[0] == cases[1]
+
+        def work(session: Session) -> Recorded:
+            run_id: Any = session.execute(
+                self._insert(Run)
+                .values(
+                    guild_id=who.guild_id,
+                    user_id=who.user_id,
+                    code=code,
+                    code_sha256=hashlib.sha256(code.encode()).hexdigest(),
+                    status=run[0],
+                    exit_code=run[1],
+                    wall_ms=run[2],
+                    started_at=at,
+                )
+                .returning(col(Run.id))
+            ).scalar_one()
+            session.execute(
+                self._insert(ExerciseAttempt).values(
+                    guild_id=who.guild_id,
+                    user_id=who.user_id,
+                    exercise_id=exercise_id,
+                    run_id=int(run_id),
+                    code=code,
+                    passed=passed,
+                    cases_passed=cases[0],
+                    cases_total=cases[1],
+                    at=at,
+                )
+            )
+            awarded = self._award(session, who, "exercise", exercise_id, xp, at) if passed else 0
+            total = self._credit(session, who, awarded, at)
+            return Recorded(new=awarded > 0, xp_awarded=awarded, xp_total=total)
+
+        return await self.db.write(work)
+
+    async def exercise_progress(self, who: MemberRef) -> dict[str, bool]:
+        """For each exercise the member has submitted: whether it is solved."""
+
+        def work(session: Session) -> dict[str, bool]:
+            rows = session.execute(
+                select(
+                    ExerciseAttempt.exercise_id,
+                    func.max(case((col(ExerciseAttempt.passed), 1), else_=0)),
+                )
+                .where(
+                    col(ExerciseAttempt.guild_id) == who.guild_id,
+                    col(ExerciseAttempt.user_id) == who.user_id,
+                )
+                .group_by(col(ExerciseAttempt.exercise_id))
+            )
+            return {str(exercise_id): bool(best) for exercise_id, best in rows}
+
+        return await self.db.read(work)
+
+    async def last_exercise_code(self, who: MemberRef, exercise_id: str) -> str | None:
+        """The code of the member's latest submission to an exercise (to edit it)."""
+
+        def work(session: Session) -> str | None:
+            code = session.execute(
+                select(ExerciseAttempt.code)
+                .where(
+                    col(ExerciseAttempt.guild_id) == who.guild_id,
+                    col(ExerciseAttempt.user_id) == who.user_id,
+                    col(ExerciseAttempt.exercise_id) == exercise_id,
+                )
+                .order_by(col(ExerciseAttempt.at).desc(), col(ExerciseAttempt.id).desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            return None if code is None else str(code)
+
+        return await self.db.read(work)
 
     # -- reviews -------------------------------------------------------------------------
 

@@ -87,6 +87,7 @@ async def test_the_command_surface_is_the_issues(payload: list[dict[str, Any]]) 
         "/admin setup [lessons] [challenges] [leaderboards] [timezone] [moderator_role]"
         " [grace_hours] [announce_quizzes]",
         "/daily",
+        "/exercise [exercise]",
         "/leaderboard [period]",
         "/lesson [lesson]",
         "/profile [member]",
@@ -114,6 +115,7 @@ async def test_the_command_surface_is_the_issues(payload: list[dict[str, Any]]) 
     }
     assert autocompleted == {
         ("lesson", "lesson"),
+        ("exercise", "exercise"),
         ("quiz", "topic"),
         ("timezone", "zone"),
         ("admin", "timezone"),

@@ -18,9 +18,11 @@ from bot.intents import (
     Intent,
     LessonNotebook,
     MarkDone,
+    OpenExercise,
     OpenLesson,
     StartQuiz,
     StartReview,
+    SubmitExercise,
 )
 
 _BORDER = {
@@ -33,6 +35,7 @@ _BORDER = {
     Tone.CHALLENGE: "magenta",
     Tone.BOARD: "bright_yellow",
     Tone.RUN: "bright_blue",
+    Tone.EXERCISE: "dark_orange",
 }
 
 
@@ -127,6 +130,10 @@ def command_for(intent: Intent) -> str | None:
         return "/again"
     if isinstance(intent, LessonNotebook):
         return f"/notebook {intent.lesson}"
+    if isinstance(intent, OpenExercise):
+        return f"/exercise {intent.exercise}"
+    if isinstance(intent, SubmitExercise):
+        return f"/submit {intent.exercise}"
     return None  # answers (type them), pagers (a terminal shows the whole lesson)
 
 
@@ -141,5 +148,9 @@ def print_card(console: Console, card: Card) -> None:
         isinstance(option.intent, OpenLesson) for option in card.menu.options
     ):
         hints.append(f"{card.menu.placeholder} /lesson ID or number")
+    if card.menu is not None and any(
+        isinstance(option.intent, OpenExercise) for option in card.menu.options
+    ):
+        hints.append(f"{card.menu.placeholder} /exercise ID")
     if hints:
         console.print(Text(" · ".join(hints), style="dim"), soft_wrap=True)

@@ -28,6 +28,8 @@ from rich.markup import escape
 from bot.adapters.console.feed import catch_up
 from bot.adapters.console.render import print_card
 from bot.cards import Card, UserError
+from bot.domain.exercises import exercise_header
+from bot.domain.snippets import snippet_from_argument
 from bot.domain.values import MemberRef
 from bot.services import Services
 from bot.services.quizzes import Pending, Step
@@ -50,6 +52,8 @@ HELP = """\
 - `/leaderboard [week|month|all]` — this server's leaderboard
 - `/feed` — what the server's schedule posted since you last looked
 - `/timezone ZONE` — the IANA zone your days are counted in
+- `/exercise [id, track or lesson]` — your next coding exercises, or one of them;
+  `/submit ID` collects your code until `/end` (or `/submit ID CODE`) and checks it
 - `/run CODE` — run a Python snippet (numpy, pandas, scikit-learn, matplotlib, seaborn);
   `/run` alone collects lines until `/end`; plots are saved to files; `/again` runs it again
 - `/help`, `/quit`
@@ -105,9 +109,10 @@ Handler = Callable[[list[str], str], Awaitable[Card | Step | None]]
 
 @dataclass
 class Collecting:
-    """A multi-line `/run` being typed."""
+    """A multi-line `/run` (or `/submit` to `exercise`) being typed."""
 
     lines: list[str]
+    exercise: str | None = None
 
 
 class ConsoleSession:
@@ -145,6 +150,8 @@ class ConsoleSession:
             "leaderboard": self._leaderboard,
             "timezone": self._timezone,
             "run": self._run,
+            "exercise": self._exercise,
+            "submit": self._submit,
             "again": self._again,
             "feed": self._feed,
             "notebook": self._notebook,
@@ -246,6 +253,31 @@ class ConsoleSession:
             return None
         return await self._run_code(raw)
 
+    async def _exercise(self, args: list[str], raw: str) -> Card:
+        return await self.services.exercises.list_card(self.who, args[0] if args else None)
+
+    async def _submit(self, args: list[str], raw: str) -> Card | None:
+        """`/submit ID` collects code like `/run`; `/submit ID CODE` checks one line."""
+        if not args:
+            raise UserError(
+                "Name the exercise, e.g. `/submit ex-np-one-hot`; /exercise lists them."
+            )
+        exercise = self.services.exercises.find(args[0]).id
+        code = raw.split(maxsplit=1)[1] if len(raw.split(maxsplit=1)) > 1 else ""
+        if code.strip():
+            return await self._submit_code(exercise, code)
+        self.collecting = Collecting([], exercise)
+        if self.interactive:
+            self.out.print(
+                f"[dim]Type your code for {exercise} line by line, then {RUN_END} on its own "
+                "line (Ctrl-D works too).[/dim]"
+            )
+        return None
+
+    async def _submit_code(self, exercise: str, code: str) -> Card:
+        submitted = await self.services.exercises.submit(self.who, exercise, code)
+        return submitted.card
+
     async def _again(self, args: list[str], raw: str) -> Card:
         if self.last_code is None:
             raise UserError("There is no snippet to run again yet; use /run first.")
@@ -253,6 +285,9 @@ class ConsoleSession:
 
     async def _run_code(self, code: str) -> Card:
         """Run a snippet; it is kept, so a refused or stopped one can be sent again."""
+        exercise = exercise_header(snippet_from_argument(code))
+        if exercise is not None:  # `# exercise: ex-id` first: a submission, as in Discord
+            return await self._submit_code(exercise, code)
         self.last_code = code
         self.running = asyncio.create_task(self.services.runs.run(self.who, code))
         try:
@@ -290,7 +325,10 @@ class ConsoleSession:
             if line.strip() != RUN_END:
                 self.collecting.lines.append(line.rstrip("\n"))
                 return True
-            code, self.collecting = "\n".join(self.collecting.lines), None
+            collected, self.collecting = self.collecting, None
+            code = "\n".join(collected.lines)
+            if collected.exercise is not None:
+                return await self._show(self._submit_code(collected.exercise, code), "/submit")
             return await self._show(self._run_code(code), "/run")
         line = line.strip()
         if not line:

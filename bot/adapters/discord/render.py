@@ -51,6 +51,7 @@ COLOURS = {
     Tone.CHALLENGE: discord.Colour(0xEB459E),
     Tone.BOARD: discord.Colour(0xF0B232),
     Tone.RUN: discord.Colour(0x00A8FC),
+    Tone.EXERCISE: discord.Colour(0xE67E22),
 }
 STYLES = {
     Style.PRIMARY: discord.ButtonStyle.primary,

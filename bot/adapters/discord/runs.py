@@ -16,16 +16,22 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord.bot import StudyBot
+from bot.adapters.discord.exercises import submit_exercise
 from bot.adapters.discord.ids import FormButton, register_forms
 from bot.adapters.discord.interact import member_ref, send_cards, services_of, text_modal
 from bot.cards import UserError
-from bot.domain.snippets import extract_code
+from bot.domain.exercises import exercise_header
+from bot.domain.snippets import extract_code, snippet_from_argument
 from bot.intents import EditRun
 
 CODE_INPUT_MAX = 4000  # Discord's limit for a text input
 
 
 async def run_snippet(interaction: discord.Interaction[Any], text: str) -> None:
+    exercise = exercise_header(snippet_from_argument(text))
+    if exercise is not None:  # `# exercise: ex-id` first: a submission to that exercise
+        await submit_exercise(interaction, exercise, text)
+        return
     services = services_of(interaction)
     who = member_ref(interaction)
     await services.runs.admit(who, text)
