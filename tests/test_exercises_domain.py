@@ -151,6 +151,8 @@ def test_arrays_compare_shape_then_kind_then_values() -> None:
     )
     assert why(np.array(["a", "B"]), np.array(["a", "b"])) == "1 of 2 values differ"
     assert why(np.array([0.5]), np.array([0.25])) == "the value differs by 100%"
+    wrapped = np.array([22, 250], dtype=np.uint8)  # (200 + 100) // 2 in uint8 arithmetic
+    assert why(wrapped, np.array([150, 250], dtype=np.uint8)) == "1 of 2 values differ, by 128"
 
 
 def test_series_and_frames_compare_labels_kinds_and_values_but_not_names() -> None:

@@ -500,6 +500,8 @@ def _error_size(got: Any, expected: Any) -> tuple[bool, float] | None:
 def _size_text(size: tuple[bool, float]) -> str:
     relative, amount = size
     if not relative:
+        if amount.is_integer() and amount < 1e15:
+            return f"{amount:,.0f}"  # whole numbers as themselves: "by 128", not "1.3e+02"
         return f"{amount:.2g}"
     share = amount * 100
     return f"{share:,.0f}%" if share >= 100 else f"{share:.2g}%"
