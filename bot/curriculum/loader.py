@@ -446,6 +446,12 @@ def _check_exercises(
         entries = checked.document.data.get(EXERCISES)
         for index in range(len(entries) if isinstance(entries, list) else 0):
             at = (EXERCISES, index)
+            lesson = checked.value((*at, "lesson"))
+            if isinstance(lesson, str) and lesson not in lessons:
+                if lesson not in unreadable.lessons:
+                    sink.add(
+                        path, checked.line((*at, "lesson")), unknown("lesson", lesson, lessons)
+                    )
             exercise_id = checked.value((*at, "id"))
             if not isinstance(exercise_id, str):
                 continue
@@ -456,12 +462,6 @@ def _check_exercises(
                 sink.add(path, checked.line((*at, "id")), message)
                 continue
             first[exercise_id] = (path, checked.line(at))
-            lesson = checked.value((*at, "lesson"))
-            if isinstance(lesson, str) and lesson not in lessons:
-                if lesson not in unreadable.lessons:
-                    sink.add(
-                        path, checked.line((*at, "lesson")), unknown("lesson", lesson, lessons)
-                    )
             if checked.model is not None:
                 built[exercise_id] = _exercise(checked.model, index, path, checked.line(at))
     return len(first), built

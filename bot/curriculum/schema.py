@@ -225,8 +225,10 @@ class Record(BaseModel):
     @classmethod
     def _is_mapping(cls, data: Any) -> Any:
         if not isinstance(data, dict):
+            article = "an" if cls.label[:1] in "aeiou" else "a"
             fail(
-                "a {label} must be a mapping of keys, got {got}",
+                "{article} {label} must be a mapping of keys, got {got}",
+                article=article,
                 label=cls.label,
                 got=describe(data),
             )
@@ -470,13 +472,21 @@ def _function_name(value: Any) -> str:
     return text
 
 
-def _python(value: Any) -> str:
-    """Source that parses; a syntax error is reported at its own line of the YAML file."""
+def _source(value: Any, info: ValidationInfo) -> str:
+    """Python that parses and defines the exercise's function at its top level.
+
+    A syntax error is reported at its own line of the YAML file. The function is judged only
+    when `function` itself passed (it is declared before the sources, so it is checked first).
+    """
     text = _text(value)
     try:
-        ast.parse(text)
+        module = ast.parse(text)
     except SyntaxError as error:
         fail("{field} is not valid Python: {reason}", reason=error.msg, offset=error.lineno or 1)
+    function = info.data.get("function")
+    defined = {node.name for node in module.body if isinstance(node, ast.FunctionDef)}
+    if function is not None and function not in defined:
+        fail("{field} does not define {got} at its top level", got=f"{function}()")
     return text
 
 
@@ -486,14 +496,6 @@ def _expression(text: str) -> str | None:
     except SyntaxError as error:
         return f"is not a Python expression: {error.msg}"
     return None
-
-
-def defines(source: str, function: str) -> bool:
-    """True when `source` has a top-level `def function(...)`."""
-    return any(
-        isinstance(node, ast.FunctionDef) and node.name == function
-        for node in ast.parse(source).body
-    )
 
 
 class Tolerance(Record):
@@ -512,8 +514,8 @@ class ExerciseEntry(Record):
     title: Text
     prompt: Text
     function: Annotated[str, PlainValidator(_function_name)]
-    starter: Annotated[str, PlainValidator(_python)]
-    solution: Annotated[str, PlainValidator(_python)]
+    starter: Annotated[str, PlainValidator(_source)]
+    solution: Annotated[str, PlainValidator(_source)]
     cases: Annotated[
         tuple[str, ...],
         PlainValidator(
@@ -522,22 +524,6 @@ class ExerciseEntry(Record):
     ]
     explanation: Text
     tolerance: Tolerance = Tolerance()
-
-    @model_validator(mode="after")
-    def _function_is_defined(self) -> ExerciseEntry:
-        missing = [
-            (
-                (key,),
-                "{field} does not define {got} at its top level",
-                source,
-                {"got": f"{self.function}()"},
-            )
-            for key, source in (("starter", self.starter), ("solution", self.solution))
-            if not defines(source, self.function)
-        ]
-        if missing:
-            fail_many(missing)
-        return self
 
 
 class ExerciseFile(Record):
