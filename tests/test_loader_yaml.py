@@ -47,7 +47,6 @@ def test_positions_of_keys_values_and_entries() -> None:
     assert document.position(("items", 0, "tags", 1)) == (5, 14)
     assert document.position(("items", 1)) == (6, 4)
     assert document.line(("prompt",)) == 7  # a block scalar starts at its `|`
-    assert document.entry_lines(("items",)) == [4, 6]
 
 
 def test_a_missing_place_falls_back_to_its_record() -> None:

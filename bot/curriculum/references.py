@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from bot.curriculum.model import Problem
+from bot.curriculum.schema import LessonFront, TrackEntry
 from bot.curriculum.yamlsource import Finding
 
 ROADMAP = "roadmap.yaml"
@@ -57,7 +57,7 @@ class TrackRef:
     order_line: int
     prerequisites: list[tuple[str, int]]
     lessons: list[tuple[str, int]]
-    model: Any = None  # the validated track, when it is clean
+    model: TrackEntry | None = None  # the validated track, when it is clean
 
 
 @dataclass
@@ -72,7 +72,7 @@ class LessonRef:
     prerequisites: list[tuple[str, int]]
     quiz: list[tuple[str, int]]
     quiz_known: bool  # False when its quiz list had a problem, so some entries may be missing
-    model: Any = None  # the validated front matter, when it is clean
+    model: LessonFront | None = None  # the validated front matter, when it is clean
     body: str = ""
 
 
