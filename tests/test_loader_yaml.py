@@ -68,6 +68,13 @@ def test_values_are_plain_python() -> None:
     assert [type(v) for v in values.values()] == [float, int, str, bool, int, type(None)]
 
 
+def test_explicit_tags() -> None:
+    """`!!str` makes a string of anything; a tag nobody constructs is a problem at its value."""
+    document = parsed("a: !!str 5\nb: !!float 1\nc: !color red\n")
+    assert document.data == {"a": "5", "b": 1.0, "c": None}
+    assert document.findings == [Finding(3, 3, "cannot read value: unknown tag '!color'")]
+
+
 def test_yaml_1_2_scalars() -> None:
     """YAML 1.2, as ruamel reads it: `yes` is a word and `1e-3` a number (YAML 1.1 swapped them)."""
     assert parsed("a: yes\nb: no\nc: 1e-3\nd: on\n").data == {
@@ -154,6 +161,11 @@ def test_duplicates_do_not_hide_the_other_problems_of_the_file(tree: Path) -> No
 def test_a_key_that_is_not_a_string(tree: Path) -> None:
     edit(tree, BANK, "    difficulty: 1\n", "    difficulty: 1\n    2: two\n")
     assert problems(tree) == [f"{BANK}:6: keys must be strings, got 2"]
+
+
+def test_an_unknown_tag_is_one_problem_not_two(tree: Path) -> None:
+    edit(tree, BANK, "title: Vectors", "title: !heading Vectors")
+    assert problems(tree) == [f"{BANK}:2: cannot read value: unknown tag '!heading'"]
 
 
 def test_merge_keys_are_refused_at_their_line(tree: Path) -> None:

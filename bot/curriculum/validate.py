@@ -82,7 +82,8 @@ def check(model: type[M], document: Document) -> Checked[M]:
         for details in error.errors():
             spot = _walk(model, details["loc"])
             checked.failed.append(spot.data)
-            checked.findings.append(_place(details, spot, document))
+            if not any(spot.data[: len(where)] == where for where in document.unreadable):
+                checked.findings.append(_place(details, spot, document))  # else said already
         return checked
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import ConstructorError, DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node
@@ -21,6 +21,8 @@ from ruamel.yaml.parser import Parser
 from ruamel.yaml.scalarbool import ScalarBoolean
 from ruamel.yaml.scalarstring import LiteralScalarString
 from ruamel.yaml.scanner import Scanner
+
+STR_TAG = "tag:yaml.org,2002:str"
 
 Where = tuple[str | int, ...]
 """A path into a document: mapping keys and list indexes, from the top."""
@@ -97,6 +99,7 @@ class Document:
     data: dict[str, Any]
     first_line: int  # the file line of the document's line 1 (front matter starts at 2)
     findings: list[Finding] = field(default_factory=list)  # what reading already found wrong
+    unreadable: list[Where] = field(default_factory=list)  # values those findings are about
 
     def node(self, where: Where) -> Any:
         """The ruamel value at `where`, or None when there is nothing there."""
@@ -216,6 +219,14 @@ def _plain(value: Any, where: Where, document: Document, active: set[int]) -> An
             return result
         finally:
             active.discard(id(value))
+    if isinstance(value, TaggedScalar):  # ruamel keeps an explicit tag it did not construct
+        if value.tag.value == STR_TAG:
+            return str(value.value)
+        line, column = document.position(where)
+        message = f"cannot read value: unknown tag {value.tag.value!r}"
+        document.findings.append(Finding(line, column, message))
+        document.unreadable.append(where)
+        return None
     if isinstance(value, bool | ScalarBoolean):
         return bool(value)
     if isinstance(value, str):
