@@ -211,6 +211,7 @@ def test_json_on_problems(tree: Path) -> None:
 
 
 def test_static_kinds_build_their_questions(tree: Path) -> None:
+    edit(tree, NUMPY, "quiz: [vec-shape]", "quiz: [vec-shape, py-text, py-output, py-close]")
     write(
         tree,
         "quizzes/python.yaml",
