@@ -7,6 +7,8 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 VENV := .venv
 ARGS ?=
+# One test worker per core, a test file per worker at a time (its module fixtures stay whole).
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 BENCHES := $(wildcard bench/*.py)
 
 .PHONY: console test run lint bench clean venv
@@ -20,7 +22,7 @@ console: venv
 	$(VENV)/bin/studybot console $(ARGS)
 
 test: venv
-	$(VENV)/bin/python -m pytest $(ARGS)
+	$(VENV)/bin/python -m pytest -n $(WORKERS) --dist loadfile $(ARGS)
 
 run: venv
 	$(VENV)/bin/studybot run $(ARGS)

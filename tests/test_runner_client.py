@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -778,3 +779,21 @@ def test_local_runner_does_not_outlive_a_killed_bot() -> None:
             break
         subprocess.run(["sleep", "0.05"], check=True)
     assert not Path(f"/proc/{runner_pid}").exists(), "the runner outlived the bot"
+
+
+@needs_server
+async def test_a_deep_temporary_folder_does_not_stop_the_runner(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Unix socket path holds at most 107 bytes on Linux; a deep TMPDIR (a CI workspace, a
+    test worker's folder) must not leave members without a runner."""
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    runner = LocalRunner(slots=1)
+    try:
+        result = await runner.run("print(6 * 7)")
+    finally:
+        await runner.close()
+    assert result.status == "ok" and result.stdout == "42\n"
+    assert list(deep.iterdir()) == []  # the short folder was used, and nothing was left here

@@ -378,6 +378,19 @@ def snekbox_result(answer: Mapping[str, Any], wall_ms: float) -> RunResult:
     )
 
 
+SUN_PATH_MAX = 107  # bytes a Unix socket path may hold on Linux (sun_path less its NUL)
+
+
+def _socket_folder() -> Path:
+    """A private folder (mode 0700) for the runner's socket. A deep TMPDIR can make the socket's
+    path longer than Linux allows; then the system's /tmp is used instead."""
+    folder = Path(tempfile.mkdtemp(prefix="studybot-local-runner-"))
+    if len(os.fsencode(folder / "runner.sock")) <= SUN_PATH_MAX:
+        return folder
+    folder.rmdir()
+    return Path(tempfile.mkdtemp(prefix="studybot-runner-", dir="/tmp"))
+
+
 class LocalRunner:
     """The runner as a child process of the bot, restarted when it dies.
 
@@ -466,7 +479,7 @@ class LocalRunner:
             return http
 
     async def _start(self) -> HttpRunner:
-        folder = Path(tempfile.mkdtemp(prefix="studybot-local-runner-"))  # mode 0700
+        folder = _socket_folder()
         sock = folder / "runner.sock"
         argv = [*self._command, "--unix", str(sock)]
         if self._slots is not None:
