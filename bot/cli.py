@@ -288,7 +288,9 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="e.g. base or 0001
 def db_rebuild_stats(
     guild: Annotated[int | None, typer.Option(help="Only this server.")] = None,
 ) -> None:
-    """Recompute members' XP totals and streaks from the stored facts."""
+    """Recompute the caches from the stored facts: streaks, freezes and streak events from
+    the counted study days; XP totals and every leaderboard period from the XP events."""
+    from bot.clock import SystemClock
     from bot.storage.db import Database
     from bot.storage.store import Store
 
@@ -298,10 +300,10 @@ def db_rebuild_stats(
         database = Database(url)
         try:
             prepare_database(database)
-            count = asyncio.run(Store(database).rebuild_stats(guild))
+            count = asyncio.run(Store(database).rebuild_stats(SystemClock().now(), guild))
         finally:
             database.close()
-        typer.echo(f"rebuilt the XP totals and streaks of {count} members")
+        typer.echo(f"rebuilt the streaks, XP totals and leaderboards of {count} members")
 
     _database_command(action)
 

@@ -19,7 +19,7 @@ from bot.storage import migrate
 from bot.storage.db import Database, DatabaseUnavailable, make_engine
 from bot.storage.models import Member, XpEvent
 
-HEAD = "0005"
+HEAD = "0006"
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/x"
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 

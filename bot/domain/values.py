@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.domain.streaks import StreakEvent, StreakState
+
 
 @dataclass(frozen=True)
 class MemberRef:
@@ -37,6 +39,8 @@ class Recorded:
     new: bool
     xp_awarded: int
     xp_total: int
+    streak: int = 0  # the streak after it (the cached run length)
+    events: tuple[StreakEvent, ...] = ()  # what it did to the streak: freezes, milestones
 
 
 @dataclass(frozen=True)
@@ -47,11 +51,44 @@ class Standing:
 
 
 @dataclass(frozen=True)
-class DueReview:
+class DueCard:
+    """A card /review asks: `reps` picks the seed, so each review round is a new variant."""
+
     item_id: str
-    due_on: date
     reps: int
-    lapses: int
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    """What /review serves now and what it can say about later."""
+
+    due: tuple[DueCard, ...]  # most overdue first
+    new: tuple[str, ...]  # new cards introduced for this session
+    due_today: int  # cards due by the end of the member's today (all of them)
+    new_left: int  # new cards still allowed today
+    next_due: datetime | None  # the first card due after today
+    exercises: tuple[str, ...]  # exercises whose card is due (solved again with /exercise)
+    zone: str
+
+
+@dataclass(frozen=True)
+class StreakFacts:
+    """One read for /streak: the cache, the member's today, forgiven dates, streak events."""
+
+    state: StreakState
+    today: date
+    forgiven: tuple[date, ...]
+    events: tuple[StreakEvent, ...]
+
+
+@dataclass(frozen=True)
+class ZoneChange:
+    """What a /timezone request did: set (at once: nothing studied yet), scheduled (from
+    `at`, with `forgiven` dates), too_soon (allowed again at `at`), same, pending."""
+
+    status: str
+    at: datetime | None = None
+    forgiven: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,14 @@ at the same instant agree, and content edits later in the day do not change it.
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.cards import Action, Card, Style, Tone, UserError
-from bot.domain.progress import XP_DAILY_CHALLENGE, local_day, member_zone
+from bot.domain.progress import local_day, member_zone, start_of_day
 from bot.domain.quiz import AnswerFormatError, Kind, Question, grade, shuffled
 from bot.domain.values import Challenge, Judged, MemberRef
+from bot.domain.xp import DAILY_MAX_BONUS, DAILY_XP, daily_xp
 from bot.intents import DailyChoice, DailyOpen
 from bot.services.context import Context
 from bot.services.present import answer_and_key, choice_controls, question_text
@@ -35,11 +37,13 @@ class ChallengeService:
         self.ctx = ctx
         self.quizzes = quizzes
 
-    async def guild_today(self, guild_id: int) -> date:
+    async def guild_zone(self, guild_id: int) -> ZoneInfo:
         """The challenge day follows the server's zone, not each member's."""
         settings = await self.ctx.store.guild_settings(guild_id)
-        zone = member_zone(None, settings.timezone if settings else None)
-        return local_day(self.ctx.clock.now(), zone)
+        return member_zone(None, settings.timezone if settings else None)
+
+    async def guild_today(self, guild_id: int) -> date:
+        return local_day(self.ctx.clock.now(), await self.guild_zone(guild_id))
 
     def pick(self, guild_id: int, day: date) -> tuple[str, int]:
         return pick_daily(guild_id, day, list(self.ctx.curriculum.items))
@@ -83,7 +87,10 @@ class ChallengeService:
         return Card(
             title=f"📅 Daily challenge · {challenge.day.isoformat()}",
             body=question_text(question, "one answer each"),
-            footer=f"+{XP_DAILY_CHALLENGE} XP if right · the answer is revealed tomorrow",
+            footer=(
+                f"+{DAILY_XP} XP if right, up to +{DAILY_MAX_BONUS} more the earlier you answer"
+                " · the answer is revealed tomorrow"
+            ),
             actions=actions,
             menu=menu,
             tone=Tone.CHALLENGE,
@@ -105,6 +112,9 @@ class ChallengeService:
         today = await self.guild_today(who.guild_id)
         if day != today:
             raise UserError(f"That was the challenge of {day.isoformat()}; today's is on `/daily`.")
+        zone = await self.guild_zone(who.guild_id)
+        opens, closes = start_of_day(day, zone), start_of_day(day + timedelta(days=1), zone)
+        now = self.ctx.clock.now()
 
         def judge(challenge: Challenge) -> Judged:
             question = self.shown(challenge)
@@ -118,11 +128,11 @@ class ChallengeService:
                 seed=challenge.seed,
                 answer=result.given,
                 correct=result.correct,
-                xp=XP_DAILY_CHALLENGE if result.correct else 0,
+                xp=daily_xp(result.correct, now, opens, closes),
             )
 
         judged, recorded = await self.ctx.store.answer_challenge(
-            who, day, self.pick(who.guild_id, day), self.ctx.clock.now(), judge
+            who, day, self.pick(who.guild_id, day), now, judge
         )
         if not recorded.new:
             raise UserError("You already answered today's challenge; come back tomorrow.")

@@ -27,6 +27,6 @@ class Context:
         return zone, local_day(self.clock.now(), zone)
 
     async def member_day(self, who: MemberRef) -> tuple[MemberView, ZoneInfo, date]:
-        view = await self.store.member(who)
+        view = await self.store.member(who, self.clock.now())
         zone, today = self.today_of(view)
         return view, zone, today

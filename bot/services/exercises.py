@@ -35,10 +35,10 @@ from bot.domain.exercises import (
     expected_values,
     judge,
     parse_report,
-    xp_for_exercise,
 )
 from bot.domain.snippets import snippet_from_argument
 from bot.domain.values import MemberRef, Recorded
+from bot.domain.xp import exercise_xp
 from bot.intents import OpenExercise, OpenLesson, SubmitExercise
 from bot.runner.client import RunnerError, RunResult
 from bot.services.context import Context
@@ -376,7 +376,7 @@ class ExerciseService:
             code,
             (result.status, result.exit_code, result.wall_ms),
             (verdict.passed_count if not verdict.problem else 0, verdict.total),
-            xp_for_exercise(exercise.difficulty),
+            exercise_xp(exercise.difficulty),
             at,
         )
         announce = None

@@ -16,8 +16,8 @@ from bot.cards import Action, Card, CardField, Image, Menu, MenuOption, Style, T
 from bot.curriculum.model import Curriculum, Lesson
 from bot.curriculum.notebook import MIME, file_name, notebook_bytes
 from bot.domain.pages import pages
-from bot.domain.progress import XP_LESSON_DONE
 from bot.domain.values import MemberRef
+from bot.domain.xp import LESSON_XP
 from bot.intents import LessonNotebook, LessonPage, MarkDone, OpenLesson, StartQuiz
 from bot.services.context import Context
 from bot.services.quizzes import LESSON_QUIZ_MAX
@@ -290,7 +290,7 @@ class LessonService:
                 raise UserError("Every lesson is already done. Name one with `/done <lesson>`.")
             lesson = next_lesson
         recorded = await self.ctx.store.complete_lesson(
-            who, lesson.id, XP_LESSON_DONE, self.ctx.clock.now()
+            who, lesson.id, LESSON_XP, self.ctx.clock.now()
         )
         upcoming = await self.next_lesson_for(who)
         after = f"Next: **{upcoming.title}**" if upcoming else "That was the last one! 🎓"

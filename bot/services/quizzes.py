@@ -12,9 +12,9 @@ import difflib
 from dataclasses import dataclass, replace
 
 from bot.cards import Action, Card, Style, Tone, UserError, escape_markdown, not_yours
-from bot.domain.progress import xp_for_answer
 from bot.domain.quiz import AnswerFormatError, Kind, Question, grade, shuffled
 from bot.domain.values import Judged, MemberRef, RunState, StepOutcome
+from bot.domain.xp import quiz_xp, review_xp
 from bot.intents import MAX_COUNT, AnswerChoice, OpenAnswer, StartQuiz
 from bot.services.context import Context
 from bot.services.present import (
@@ -330,5 +330,9 @@ class Judge:
             seed=seed,
             answer=result.given,
             correct=result.correct,
-            xp=xp_for_answer(result.correct, question.difficulty),
+            xp=(
+                review_xp(result.correct)
+                if run.kind == "review"
+                else quiz_xp(question.difficulty, result.correct)
+            ),
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from bot.storage.types import UTCDateTime
@@ -44,6 +44,9 @@ class GuildSettings(SQLModel, table=True):
     moderator_role_id: int | None = _id(default=None, nullable=True)
     grace_hours: int = 6  # a post missed while the bot was down goes out this late, no later
     announce_quizzes: bool = True  # "ada finished a NumPy quiz: 4/5" in the channel
+    retention: float = 0.9  # FSRS desired retention, 0.80-0.97 (docs/rules.md)
+    new_per_day: int = 10  # new review cards a member is given a day
+    rolling_day: date | None = None  # the server date the rolling-30-days totals end on
     created_at: datetime = _instant()
     updated_at: datetime = _instant()
 
@@ -82,10 +85,21 @@ class Member(SQLModel, table=True):
     display_name: str = Field(default="", max_length=100)
     timezone: str | None = Field(default=None, max_length=64)
     xp_total: int = 0
+    xp_reached_at: datetime | None = _instant(nullable=True)  # when xp_total last grew
+    # The streak cache (bot.domain.streaks.StreakState); `studybot db rebuild-stats` rebuilds
+    # it from activity_days and streak_forgiven.
+    streak_mode: str = Field(default="daily", max_length=8)  # daily | weekly
+    streak_target: int = 3  # weekly mode: days a week
     streak_current: int = 0
     streak_best: int = 0
-    last_active_day: date | None = None
+    last_active_day: date | None = None  # the last counted day (weekly: its Monday)
+    streak_start: date | None = None
+    streak_latest: date | None = None  # the last day folded in, either mode
+    week_days: int = 0  # days counted in streak_latest's ISO week
     freezes: int = 0  # streak freezes held: earned and spent by the learning-engine rules
+    zone_next: str | None = Field(default=None, max_length=64)  # a requested zone change...
+    zone_next_at: datetime | None = _instant(nullable=True)  # ...and when it takes effect
+    zone_changed_at: datetime | None = _instant(nullable=True)  # one change per 7 days
     reminders: bool = False  # a DM near the end of a day without study
     reminded_on: date | None = None  # the local date of the last reminder (one a day)
     feed_seen_at: datetime | None = _instant(nullable=True)  # the console's /feed
@@ -93,7 +107,8 @@ class Member(SQLModel, table=True):
 
 
 class ActivityDay(SQLModel, table=True):
-    """One row for each local day a member studied: the fact streaks are computed from."""
+    """One row for each local day a member did something: what they did, and whether the day
+    counted for the streak (`counted`: the fact streaks are rebuilt from)."""
 
     __tablename__ = "activity_days"
     __table_args__ = (UniqueConstraint("guild_id", "user_id", "day", name="uq_activity_day"),)
@@ -103,6 +118,66 @@ class ActivityDay(SQLModel, table=True):
     user_id: int = _id()
     day: date
     first_at: datetime = _instant()
+    lessons: int = 0
+    dailies: int = 0
+    exercises: int = 0  # solved
+    answers: int = 0  # quiz and review answers
+    counted: bool = False
+
+
+class StreakForgiven(SQLModel, table=True):
+    """A date a time-zone change took away from a member: never a missed day."""
+
+    __tablename__ = "streak_forgiven"
+    __table_args__ = (UniqueConstraint("guild_id", "user_id", "day", name="uq_streak_forgiven"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _id()
+    user_id: int = _id()
+    day: date
+
+
+class StreakLog(SQLModel, table=True):
+    """What happened to a streak and when (freezes earned and spent, restarts, milestones), for
+    /streak. Derived: rebuild-stats writes it again from the facts."""
+
+    __tablename__ = "streak_events"
+    __table_args__ = (Index("ix_streak_event_member", "guild_id", "user_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _id()
+    user_id: int = _id()
+    kind: str = Field(max_length=16)  # freeze_spent | freeze_earned | restarted | milestone
+    day: date
+    count: int
+
+
+class XpTotal(SQLModel, table=True):
+    """A member's XP in one leaderboard period, kept as awards arrive so a board is an index
+    scan. `period`: `all`, `w:<Monday>`, `m:<YYYY-MM>`, `d:<date>` (server dates) or `r`
+    (rolling 30 days ending on guild_settings.rolling_day). `reached_at` is when the total
+    last grew: equal totals rank by who got there first."""
+
+    __tablename__ = "xp_totals"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "period", "user_id", name="uq_xp_total"),
+        # xp descending, reached_at ascending: a board and a rank are one index range.
+        Index(
+            "ix_xp_total_board",
+            "guild_id",
+            "period",
+            text("xp DESC"),
+            "reached_at",
+            "user_id",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _id()
+    period: str = Field(max_length=16)
+    user_id: int = _id()
+    xp: int
+    reached_at: datetime = _instant()
 
 
 class XpEvent(SQLModel, table=True):
@@ -155,20 +230,47 @@ class QuizAttempt(SQLModel, table=True):
     at: datetime = _instant()
 
 
-class ReviewCard(SQLModel, table=True):
-    """Spaced-repetition state of one item for one member."""
+class MemoryCard(SQLModel, table=True):
+    """One member's FSRS-6 memory of one item (bot.domain.memory.MemoryCard's fields).
+    `kind` is quiz (served by /review) or exercise (pointed to by /review)."""
 
-    __tablename__ = "review_cards"
-    __table_args__ = (UniqueConstraint("guild_id", "user_id", "item_id", name="uq_review_card"),)
+    __tablename__ = "memory_cards"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "user_id", "item_id", name="uq_memory_card"),
+        Index("ix_memory_card_due", "guild_id", "user_id", "kind", "due"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     guild_id: int = _id()
     user_id: int = _id()
     item_id: str = Field(max_length=64)
-    due_on: date
+    kind: str = Field(default="quiz", max_length=8)
+    state: int
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime = _instant()
+    last_review: datetime | None = _instant(nullable=True)
     reps: int = 0
     lapses: int = 0
-    last_seen_at: datetime = _instant()
+    introduced_on: date | None = None  # the member's date a new card was first served
+
+
+class ReviewLog(SQLModel, table=True):
+    """Every graded answer as an FSRS review, kept so the parameters can be optimised later."""
+
+    __tablename__ = "review_logs"
+    __table_args__ = (Index("ix_review_log_member", "guild_id", "user_id", "item_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    guild_id: int = _id()
+    user_id: int = _id()
+    item_id: str = Field(max_length=64)
+    source: str = Field(max_length=8)  # quiz | review | daily | exercise
+    rating: int  # 1 Again, 3 Good
+    at: datetime = _instant()
+    elapsed_days: float
+    scheduled_days: float
 
 
 class QuizRun(SQLModel, table=True):

@@ -15,28 +15,41 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Insert, Integer, TextClause, bindparam, case, func, text
+from sqlalchemy import Date, Insert, TextClause, bindparam, case, func, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, and_, col, select
 
-from bot.domain.progress import StreakRun, local_day, member_zone, streak_run
+from bot.domain.memory import DEFAULT_NEW_PER_DAY, MemoryCard
+from bot.domain.progress import local_day, member_zone, start_of_day
+from bot.domain.streaks import (
+    ZONE_CHANGE_EVERY,
+    StreakEvent,
+    StreakState,
+    skipped_dates,
+    zone_change_allowed,
+    zone_change_effective,
+)
 from bot.domain.values import (
     Challenge,
     ChallengePost,
     Claim,
-    DueReview,
+    DueCard,
     Judged,
     MemberRef,
     MemberView,
     Profile,
     Recorded,
+    ReviewQueue,
     RunState,
     ScheduleRow,
     Standing,
     StepOutcome,
+    StreakFacts,
+    ZoneChange,
 )
-from bot.storage.db import Database
+from bot.storage import engine
+from bot.storage.db import Database, Sql, Tx
 from bot.storage.models import (
     ChallengeAnswer,
     ExerciseAttempt,
@@ -45,9 +58,7 @@ from bot.storage.models import (
     Member,
     QuizAttempt,
     QuizRun,
-    ReviewCard,
     Run,
-    XpEvent,
 )
 from bot.storage.timed import TimedStore
 from bot.storage.types import UTCDateTime
@@ -65,82 +76,20 @@ def _sql(statement: str, **types: Any) -> TextClause:
 
 # The answer path is written as SQL once: building Core statements per answer cost more CPU
 # than SQLite spent running them. The ON CONFLICT forms are the same in SQLite and PostgreSQL.
-_ZONES = _sql(
+_ZONES = text(
     "SELECT (SELECT timezone FROM members WHERE guild_id = :g AND user_id = :u),"
-    " (SELECT timezone FROM guild_settings WHERE guild_id = :g)"
-)
-_INSERT_ATTEMPT = _sql(
-    "INSERT INTO quiz_attempts (guild_id, user_id, attempt_ref, item_id, topic, seed, answer,"
-    " correct, at) VALUES (:g, :u, :ref, :item, :topic, :seed, :answer, :correct, :at)"
-    " ON CONFLICT (guild_id, user_id, attempt_ref) DO NOTHING RETURNING id",
-    correct=Boolean(),
-    at=UTCDateTime(),
-)
-# The one way an XP event is written; a repeated (member, reason, ref) inserts nothing.
-_INSERT_XP = _sql(
-    "INSERT INTO xp_events (guild_id, user_id, reason, ref, amount, at)"
-    " VALUES (:g, :u, :reason, :ref, :amount, :at)"
-    " ON CONFLICT (guild_id, user_id, reason, ref) DO NOTHING RETURNING id",
-    at=UTCDateTime(),
-)
-_INSERT_DAY = _sql(
-    "INSERT INTO activity_days (guild_id, user_id, day, first_at) VALUES (:g, :u, :day, :at)"
-    " ON CONFLICT (guild_id, user_id, day) DO NOTHING RETURNING id",
-    day=Date(),
-    at=UTCDateTime(),
-)
-_MEMBER_XP = _sql("SELECT xp_total FROM members WHERE guild_id = :g AND user_id = :u")
+    " (SELECT timezone FROM guild_settings WHERE guild_id = :g),"
+    " (SELECT zone_next FROM members WHERE guild_id = :g AND user_id = :u),"
+    " (SELECT zone_next_at FROM members WHERE guild_id = :g AND user_id = :u)"
+).columns(zone_next_at=UTCDateTime())
 # Result columns typed, so SQLite's text dates come back as dates.
-_MEMBER_STREAK = text(
-    "SELECT streak_current, streak_best, last_active_day FROM members"
-    " WHERE guild_id = :g AND user_id = :u"
-).columns(streak_current=Integer(), streak_best=Integer(), last_active_day=Date())
-_DAYS = text("SELECT day FROM activity_days WHERE guild_id = :g AND user_id = :u").columns(
-    day=Date()
-)
-# The one way a member row is written after the first study: XP added, name kept fresh, and
-# on a new day the streak cache set to what `StreakRun.extend` computed.
-_UPSERT = (
-    "INSERT INTO members (guild_id, user_id, display_name, xp_total, streak_current,"
-    " streak_best, last_active_day, freezes, created_at)"
-    " VALUES (:g, :u, :name, :xp, :current, :best, :last, 0, :at)"
-    " ON CONFLICT (guild_id, user_id) DO UPDATE SET"
-    " display_name = CASE WHEN excluded.display_name <> '' THEN excluded.display_name"
-    " ELSE members.display_name END,"
-    " xp_total = members.xp_total + excluded.xp_total"
-)
-_CREDIT_SAME_DAY = _sql(_UPSERT + " RETURNING xp_total", last=Date(), at=UTCDateTime())
-_CREDIT_NEW_DAY = _sql(
-    _UPSERT + ", streak_current = excluded.streak_current, streak_best = excluded.streak_best,"
-    " last_active_day = excluded.last_active_day RETURNING xp_total",
-    last=Date(),
-    at=UTCDateTime(),
-)
-_REVIEW_SEEN = _sql(
-    "UPDATE review_cards SET reps = reps + 1, last_seen_at = :at"
-    " WHERE guild_id = :g AND user_id = :u AND item_id = :item",
-    at=UTCDateTime(),
-)
-# Wrong answers come back for review the next day; the spacing model arrives in a later issue.
-_REVIEW_MISSED = _sql(
-    "INSERT INTO review_cards (guild_id, user_id, item_id, due_on, reps, lapses, last_seen_at)"
-    " VALUES (:g, :u, :item, :due, 1, 1, :at)"
-    " ON CONFLICT (guild_id, user_id, item_id) DO UPDATE SET due_on = excluded.due_on,"
-    " lapses = review_cards.lapses + 1, reps = review_cards.reps + 1,"
-    " last_seen_at = excluded.last_seen_at",
-    due=Date(),
-    at=UTCDateTime(),
-)
+_DAYS = text(
+    "SELECT day FROM activity_days WHERE guild_id = :g AND user_id = :u AND counted"
+).columns(day=Date())
 _RUN = _sql(
     "SELECT r.id, r.guild_id, r.user_id, COALESCE(m.display_name, ''), r.kind, r.ref, r.plan,"
     " r.step, r.results FROM quiz_runs r LEFT JOIN members m"
     " ON m.guild_id = r.guild_id AND m.user_id = r.user_id WHERE r.id = :run"
-)
-# Compare-and-set: only the click on the question that is open moves the run on.
-_ADVANCE_RUN = _sql(
-    "UPDATE quiz_runs SET step = step + 1, results = results || :mark, updated_at = :at"
-    " WHERE id = :run AND step = :step RETURNING id",
-    at=UTCDateTime(),
 )
 
 
@@ -155,6 +104,123 @@ _CHALLENGE_OF_DAY = _sql(
     day=Date(),
 )
 _ANSWER_COUNT = _sql("SELECT count(*) FROM challenge_answers WHERE challenge_id = :id")
+
+
+# The same statements for the units on the driver's cursor (bot/storage/engine.py).
+_RUN_Q = Sql(
+    "SELECT r.id, r.guild_id, r.user_id, COALESCE(m.display_name, ''), r.kind, r.ref, r.plan,"
+    " r.step, r.results FROM quiz_runs r LEFT JOIN members m"
+    " ON m.guild_id = r.guild_id AND m.user_id = r.user_id WHERE r.id = :run"
+)
+_ADVANCE_Q = Sql(
+    "UPDATE quiz_runs SET step = step + 1, results = results || :mark, updated_at = :at"
+    " WHERE id = :run AND step = :step RETURNING id"
+)
+_ATTEMPT_Q = Sql(
+    "INSERT INTO quiz_attempts (guild_id, user_id, attempt_ref, item_id, topic, seed, answer,"
+    " correct, at) VALUES (:g, :u, :ref, :item, :topic, :seed, :answer, :correct, :at)"
+    " ON CONFLICT (guild_id, user_id, attempt_ref) DO NOTHING RETURNING id"
+)
+_LESSON_DONE_Q = Sql(
+    "INSERT INTO lesson_progress (guild_id, user_id, lesson_id, completed_at)"
+    " VALUES (:g, :u, :lesson, :at) ON CONFLICT (guild_id, user_id, lesson_id) DO NOTHING"
+    " RETURNING id"
+)
+_RECORD_RUN_Q = Sql(
+    "INSERT INTO runs (guild_id, user_id, code_sha256, code, status, exit_code, wall_ms,"
+    " started_at) VALUES (:g, :u, :sha, :code, :status, :exit, :wall, :at) RETURNING id"
+)
+_EXERCISE_ATTEMPT_Q = Sql(
+    "INSERT INTO exercise_attempts (guild_id, user_id, exercise_id, run_id, code, passed,"
+    " cases_passed, cases_total, at)"
+    " VALUES (:g, :u, :exercise, :run, :code, :passed, :cases, :total, :at)"
+)
+_INSERT_CHALLENGE_Q = Sql(
+    "INSERT INTO daily_challenges (guild_id, day, item_id, seed, created_at)"
+    " VALUES (:g, :day, :item, :seed, :at) ON CONFLICT (guild_id, day) DO NOTHING"
+)
+_CHALLENGE_OF_DAY_Q = Sql(
+    "SELECT id, item_id, seed FROM daily_challenges WHERE guild_id = :g AND day = :day"
+)
+_CHALLENGE_ANSWER_Q = Sql(
+    "INSERT INTO challenge_answers (challenge_id, guild_id, user_id, answer, correct, at)"
+    " VALUES (:challenge, :g, :u, :answer, :correct, :at)"
+    " ON CONFLICT (challenge_id, user_id) DO NOTHING RETURNING id"
+)
+
+
+# Engine reads (bot/storage/engine.py writes).
+_STREAK_ROW_Q = Sql(
+    "SELECT timezone, zone_next, zone_next_at, streak_mode, streak_target, streak_current,"
+    " streak_best, last_active_day, streak_start, streak_latest, week_days, freezes"
+    " FROM members WHERE guild_id = :g AND user_id = :u"
+)
+_GUILD_ZONE_Q = Sql("SELECT timezone, rolling_day FROM guild_settings WHERE guild_id = :g")
+_FORGIVEN_Q = Sql("SELECT day FROM streak_forgiven WHERE guild_id = :g AND user_id = :u")
+_STREAK_EVENTS_Q = Sql(
+    "SELECT kind, day, count FROM streak_events WHERE guild_id = :g AND user_id = :u"
+    " ORDER BY day DESC, id DESC LIMIT 10"
+)
+_ANY_DAY_Q = Sql("SELECT 1 FROM activity_days WHERE guild_id = :g AND user_id = :u LIMIT 1")
+_SET_ZONE_Q = Sql(
+    "UPDATE members SET timezone = :zone, zone_next = NULL, zone_next_at = NULL"
+    " WHERE guild_id = :g AND user_id = :u"
+)
+_PLAN_ZONE_Q = Sql(
+    "UPDATE members SET timezone = :zone, zone_next = :next, zone_next_at = :next_at,"
+    " zone_changed_at = :at WHERE guild_id = :g AND user_id = :u"
+)
+_FORGIVE_Q = Sql(
+    "INSERT INTO streak_forgiven (guild_id, user_id, day) VALUES (:g, :u, :day)"
+    " ON CONFLICT (guild_id, user_id, day) DO NOTHING"
+)
+_GUILDS_Q = Sql("SELECT DISTINCT guild_id FROM members ORDER BY guild_id")
+_GUILD_MEMBERS_Q = Sql("SELECT user_id FROM members WHERE guild_id = :g ORDER BY user_id")
+_BOARD_Q = Sql(
+    "SELECT t.user_id, m.display_name, t.xp FROM xp_totals t LEFT JOIN members m"
+    " ON m.guild_id = t.guild_id AND m.user_id = t.user_id"
+    " WHERE t.guild_id = :g AND t.period = :period AND t.xp > 0"
+    " ORDER BY t.xp DESC, t.reached_at, t.user_id LIMIT :limit"
+)
+_MY_TOTAL_Q = Sql(
+    "SELECT xp, reached_at FROM xp_totals WHERE guild_id = :g AND period = :period AND user_id = :u"
+)
+_AHEAD_Q = Sql(
+    "SELECT count(*) FROM xp_totals WHERE guild_id = :g AND period = :period AND (xp > :xp"
+    " OR (xp = :xp AND (reached_at < :reached OR (reached_at = :reached AND user_id < :u))))"
+)
+_RANKED_Q = Sql(
+    "SELECT count(*) FROM xp_totals WHERE guild_id = :g AND period = :period AND xp > 0"
+)
+_XP_DAYS_Q = Sql(
+    "SELECT period, xp FROM xp_totals WHERE guild_id = :g AND user_id = :u"
+    " AND period >= 'd:' AND period < 'd;'"
+)
+_DUE_Q = Sql(
+    "SELECT item_id, reps FROM memory_cards WHERE guild_id = :g AND user_id = :u"
+    " AND kind = 'quiz' AND due < :end ORDER BY due, item_id LIMIT :limit"
+)
+_DUE_COUNT_Q = Sql(
+    "SELECT count(*) FROM memory_cards WHERE guild_id = :g AND user_id = :u"
+    " AND kind = 'quiz' AND due < :end"
+)
+_NEXT_DUE_Q = Sql(
+    "SELECT due FROM memory_cards WHERE guild_id = :g AND user_id = :u"
+    " AND kind = 'quiz' AND due >= :end ORDER BY due LIMIT 1"
+)
+_DUE_EXERCISES_Q = Sql(
+    "SELECT item_id FROM memory_cards WHERE guild_id = :g AND user_id = :u"
+    " AND kind = 'exercise' AND due < :end ORDER BY due LIMIT 5"
+)
+_NEW_PER_DAY_Q = Sql("SELECT new_per_day FROM guild_settings WHERE guild_id = :g")
+_INTRODUCED_Q = Sql(
+    "SELECT count(*) FROM memory_cards WHERE guild_id = :g AND user_id = :u"
+    " AND introduced_on = :day"
+)
+_LESSONS_DONE_Q = Sql("SELECT lesson_id FROM lesson_progress WHERE guild_id = :g AND user_id = :u")
+_CARD_ITEMS_Q = Sql(
+    "SELECT item_id FROM memory_cards WHERE guild_id = :g AND user_id = :u ORDER BY item_id"
+)
 
 
 def _run_state(row: Sequence[Any]) -> RunState:
@@ -173,21 +239,8 @@ def _run_state(row: Sequence[Any]) -> RunState:
     )
 
 
-def _due_review(row: Sequence[Any]) -> DueReview:
-    item_id, due_on, reps, lapses = tuple(row)
-    return DueReview(str(item_id), due_on, int(reps), int(lapses))
-
-
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def _streak(row: Sequence[Any] | None) -> StreakRun:
-    """The cached streak columns of a member row (none yet: the empty run)."""
-    if row is None:
-        return StreakRun()
-    current, best, last = tuple(row)
-    return StreakRun(int(current), int(best), last)
 
 
 class Store:
@@ -232,80 +285,58 @@ class Store:
         return and_(col(Member.guild_id) == who.guild_id, col(Member.user_id) == who.user_id)
 
     def _today(self, session: Session, who: MemberRef, at: datetime) -> date:
-        """The member's date at `at`: their zone, else the server's, else UTC."""
+        """The member's date at `at`: their zone (a requested change from its instant on),
+        else the server's, else UTC."""
         row = session.execute(_ZONES, self._ids(who)).one()
-        return local_day(at, member_zone(_text(row[0]), _text(row[1])))
+        name = _text(row[0])
+        if row[2] is not None and row[3] is not None and at >= row[3]:
+            name = _text(row[2])
+        return local_day(at, member_zone(name, _text(row[1])))
 
-    def _credit(self, session: Session, who: MemberRef, xp: int, at: datetime) -> int:
-        """Record the study day, add XP and move the streak cache; returns the XP total.
+    @staticmethod
+    def _recorded(who: engine.Who, new: bool, awarded: int, total: int) -> Recorded:
+        return Recorded(
+            new=new,
+            xp_awarded=awarded,
+            xp_total=total,
+            streak=who.streak.current,
+            events=tuple(who.events),
+        )
 
-        The only place a member's caches change. A day earlier than the cached last day (after
-        a time-zone change) rebuilds the streak from every stored day, so the cache always
-        equals `streak_run(days)`.
-        """
-        ids = self._ids(who)
-        day = self._today(session, who, at)
-        new_day = session.execute(_INSERT_DAY, {**ids, "day": day, "at": at}).first() is not None
-        params: dict[str, Any] = {**ids, "name": who.display_name, "xp": xp, "at": at}
-        if not new_day:
-            params.update(current=1, best=1, last=day)  # only used if the row is new
-            return int(session.execute(_CREDIT_SAME_DAY, params).scalar_one())
-        run = _streak(session.execute(_MEMBER_STREAK, ids).first())
-        if run.last_day is not None and day < run.last_day:
-            run = streak_run(session.execute(_DAYS, ids).scalars())
-        else:
-            run = run.extend(day)
-        params.update(current=run.current, best=run.best, last=run.last_day)
-        return int(session.execute(_CREDIT_NEW_DAY, params).scalar_one())
-
-    def _award(
-        self, session: Session, who: MemberRef, reason: str, ref: str, xp: int, at: datetime
-    ) -> int:
-        """The one way XP is awarded: an event once per (member, reason, ref); the amount
-        actually awarded (0 when the event was recorded before)."""
-        if xp <= 0:
-            return 0
-        event = {**self._ids(who), "reason": reason, "ref": ref, "amount": xp, "at": at}
-        return xp if session.execute(_INSERT_XP, event).first() is not None else 0
-
-    def _xp_total(self, session: Session, who: MemberRef) -> int:
-        return int(session.execute(_MEMBER_XP, self._ids(who)).scalar() or 0)
-
-    def _record_answer(
-        self, session: Session, who: MemberRef, judged: Judged, at: datetime
+    def _answer(
+        self, tx: Tx, who: MemberRef, judged: Judged, source: str, at: datetime
     ) -> Recorded:
-        """The hot path: attempt, XP, review card, day and member, all prepared SQL."""
-        ids = self._ids(who)
+        """The hot path: attempt, XP and its totals, FSRS card and review log, study day and
+        streak, member caches — prepared statements in the unit's savepoint."""
+        member = engine.member(tx, who.guild_id, who.user_id, who.display_name, at)
         ref = f"{judged.item_id}:{judged.seed}"
-        inserted = session.execute(
-            _INSERT_ATTEMPT,
+        inserted = tx.one(
+            _ATTEMPT_Q,
             {
-                **ids,
+                **member.ids,
                 "ref": ref,
                 "item": judged.item_id,
                 "topic": judged.topic,
                 "seed": judged.seed,
                 "answer": judged.answer[:500],
                 "correct": judged.correct,
-                "at": at,
+                "at": tx.instant(at),
             },
-        ).first()
+        )
         if inserted is None:
-            return Recorded(new=False, xp_awarded=0, xp_total=self._xp_total(session, who))
-        awarded = self._award(session, who, "quiz", ref, judged.xp, at)
-        review = {**ids, "item": judged.item_id, "at": at}
-        if judged.correct:
-            session.execute(_REVIEW_SEEN, review)
-        else:
-            due = self._today(session, who, at) + timedelta(days=1)
-            session.execute(_REVIEW_MISSED, {**review, "due": due})
-        total = self._credit(session, who, awarded, at)
-        return Recorded(new=True, xp_awarded=awarded, xp_total=total)
+            return self._recorded(member, False, 0, member.xp_total)
+        reason = "review" if source == "review" else "quiz"
+        awarded = engine.award(tx, member, reason, ref, judged.xp, at)
+        engine.remember(tx, member, judged.item_id, "quiz", source, judged.correct, at)
+        engine.study(tx, member, at, answers=1)
+        return self._recorded(member, True, awarded, engine.save(tx, member, at))
 
     # -- members and guilds --------------------------------------------------------------
 
     @staticmethod
-    def _member_view(session: Session, who: MemberRef) -> MemberView:
+    def _member_view(session: Session, who: MemberRef, at: datetime | None = None) -> MemberView:
+        """The member as services see them; with `at`, the zone in force then (a requested
+        change applies from its instant on)."""
         row = session.execute(
             select(Member, GuildSettings.timezone)
             .outerjoin(GuildSettings, col(GuildSettings.guild_id) == col(Member.guild_id))
@@ -324,35 +355,20 @@ class Store:
             )
         member: Member = row[0]
         guild_zone_name = _text(row[1])
+        zone = member.timezone
+        if at is not None and member.zone_next_at is not None and at >= member.zone_next_at:
+            zone = member.zone_next
         return MemberView(
             member.guild_id,
             member.user_id,
             member.display_name or who.display_name,
-            member.timezone,
+            zone,
             guild_zone_name,
             member.xp_total,
         )
 
-    async def member(self, who: MemberRef) -> MemberView:
-        return await self.db.read(lambda session: self._member_view(session, who))
-
-    async def set_member_timezone(self, who: MemberRef, zone: str, at: datetime) -> None:
-        def work(session: Session) -> None:
-            session.execute(
-                self._insert(Member)
-                .values(
-                    guild_id=who.guild_id,
-                    user_id=who.user_id,
-                    display_name=who.display_name,
-                    timezone=zone,
-                    created_at=at,
-                )
-                .on_conflict_do_update(
-                    index_elements=["guild_id", "user_id"], set_={"timezone": zone}
-                )
-            )
-
-        await self.db.write(work)
+    async def member(self, who: MemberRef, at: datetime | None = None) -> MemberView:
+        return await self.db.read(lambda session: self._member_view(session, who, at))
 
     async def guild_settings(self, guild_id: int) -> GuildSettings | None:
         return await self.db.read(lambda session: session.get(GuildSettings, guild_id))
@@ -394,21 +410,16 @@ class Store:
     async def complete_lesson(
         self, who: MemberRef, lesson_id: str, xp: int, at: datetime
     ) -> Recorded:
-        def work(session: Session) -> Recorded:
-            inserted = self._insert_ignore(
-                session,
-                self._insert(LessonProgress).values(
-                    guild_id=who.guild_id, user_id=who.user_id, lesson_id=lesson_id, completed_at=at
-                ),
-                LessonProgress.id,
-            )
-            if inserted is None:
-                return Recorded(new=False, xp_awarded=0, xp_total=self._xp_total(session, who))
-            awarded = self._award(session, who, "lesson", lesson_id, xp, at)
-            total = self._credit(session, who, awarded, at)
-            return Recorded(new=True, xp_awarded=awarded, xp_total=total)
+        def work(tx: Tx) -> Recorded:
+            member = engine.member(tx, who.guild_id, who.user_id, who.display_name, at)
+            params = {**member.ids, "lesson": lesson_id, "at": tx.instant(at)}
+            if tx.one(_LESSON_DONE_Q, params) is None:
+                return self._recorded(member, False, 0, member.xp_total)
+            awarded = engine.award(tx, member, "lesson", lesson_id, xp, at)
+            engine.study(tx, member, at, lessons=1)
+            return self._recorded(member, True, awarded, engine.save(tx, member, at))
 
-        return await self.db.write(work)
+        return await self.db.unit(work)
 
     # -- quiz runs -----------------------------------------------------------------------
 
@@ -485,8 +496,8 @@ class Store:
         transaction. `judge` (pure) grades the run's current question or raises to record
         nothing; a stale step, a finished run or someone else's run records nothing either."""
 
-        def work(session: Session) -> StepOutcome:
-            row = session.execute(_RUN, {"run": run_id}).first()
+        def work(tx: Tx) -> StepOutcome:
+            row = tx.one(_RUN_Q, {"run": run_id})
             if row is None:
                 return StepOutcome("missing")
             run = _run_state(row)
@@ -496,12 +507,13 @@ class Store:
                 return StepOutcome("closed", run)
             judged = judge(run)
             mark = "1" if judged.correct else "0"
-            moved = session.execute(
-                _ADVANCE_RUN, {"run": run_id, "step": step, "mark": mark, "at": at}
-            ).first()
+            moved = tx.one(
+                _ADVANCE_Q, {"run": run_id, "step": step, "mark": mark, "at": tx.instant(at)}
+            )
             if moved is None:  # another click on the same question won the race
                 return StepOutcome("closed", run)
-            recorded = self._record_answer(session, who, judged, at)
+            source = "review" if run.kind == "review" else "quiz"
+            recorded = self._answer(tx, who, judged, source, at)
             after = RunState(
                 run.id,
                 run.guild_id,
@@ -515,7 +527,7 @@ class Store:
             )
             return StepOutcome("ok", after, judged, recorded)
 
-        return await self.db.write(work)
+        return await self.db.unit(work)
 
     # -- progress and leaderboards -------------------------------------------------------
 
@@ -525,11 +537,11 @@ class Store:
 
         return await self.db.read(work)
 
-    async def profile(self, who: MemberRef) -> Profile:
+    async def profile(self, who: MemberRef, at: datetime | None = None) -> Profile:
         """Everything /profile and /streak show, in one read."""
 
         def work(session: Session) -> Profile:
-            view = self._member_view(session, who)
+            view = self._member_view(session, who, at)
             answered, right = session.execute(
                 select(
                     func.count(col(QuizAttempt.id)),
@@ -550,110 +562,249 @@ class Store:
 
         return await self.db.read(work)
 
-    async def streak_cache(self, who: MemberRef) -> StreakRun:
-        def work(session: Session) -> StreakRun:
-            return _streak(session.execute(_MEMBER_STREAK, self._ids(who)).first())
+    async def streak(self, who: MemberRef, at: datetime) -> StreakFacts:
+        """The member's cached streak, their today, forgiven dates and latest streak events."""
 
-        return await self.db.read(work)
+        def work(tx: Tx) -> StreakFacts:
+            row = tx.one(_STREAK_ROW_Q, {"g": who.guild_id, "u": who.user_id})
+            guild = tx.one(_GUILD_ZONE_Q, {"g": who.guild_id})
+            guild_zone = None if guild is None else guild[0]
+            if row is None:
+                today = local_day(at, member_zone(None, guild_zone))
+                return StreakFacts(StreakState(), today, (), ())
+            zone = row[0]
+            next_at = tx.read_instant(row[2])
+            if row[1] is not None and next_at is not None and at >= next_at:
+                zone = row[1]
+            state = StreakState(
+                mode=row[3],
+                target=int(row[4]),
+                current=int(row[5]),
+                best=int(row[6]),
+                last=tx.read_day(row[7]),
+                freezes=int(row[11]),
+                start=tx.read_day(row[8]),
+                latest=tx.read_day(row[9]),
+                week_days=int(row[10]),
+            )
+            ids = {"g": who.guild_id, "u": who.user_id}
+            forgiven = tuple(d for (raw,) in tx.all(_FORGIVEN_Q, ids) if (d := tx.read_day(raw)))
+            events = tuple(
+                StreakEvent(kind, day, int(count))
+                for kind, raw, count in tx.all(_STREAK_EVENTS_Q, ids)
+                if (day := tx.read_day(raw)) is not None
+            )
+            today = local_day(at, member_zone(zone, guild_zone))
+            return StreakFacts(state, today, forgiven, events)
 
-    async def rebuild_stats(self, guild_id: int | None = None) -> int:
-        """Recompute every member's XP total and streak cache from the stored facts (XP events
-        and activity days); returns how many members were rebuilt."""
+        return await self.db.read_tx(work)
 
-        def work(session: Session) -> int:
-            query = select(Member.guild_id, Member.user_id)
-            if guild_id is not None:
-                query = query.where(col(Member.guild_id) == guild_id)
-            members = session.execute(query).all()
-            for g, u in members:
-                ids = {"g": g, "u": u}
-                run = streak_run(session.execute(_DAYS, ids).scalars())
-                xp: int = session.execute(
-                    select(func.coalesce(func.sum(col(XpEvent.amount)), 0)).where(
-                        col(XpEvent.guild_id) == g, col(XpEvent.user_id) == u
-                    )
-                ).scalar_one()
-                session.execute(
-                    text(
-                        "UPDATE members SET xp_total = :xp, streak_current = :current,"
-                        " streak_best = :best, last_active_day = :last"
-                        " WHERE guild_id = :g AND user_id = :u"
-                    ).bindparams(bindparam("last", type_=Date())),
-                    {
-                        **ids,
-                        "xp": int(xp),
-                        "current": run.current,
-                        "best": run.best,
-                        "last": run.last_day,
-                    },
-                )
-            return len(members)
+    async def set_streak_mode(
+        self, who: MemberRef, mode: str, target: int, at: datetime
+    ) -> StreakState:
+        """Switch daily/weekly mode: the streak is folded again from every counted day under
+        the new rule (exactly what rebuild-stats would give)."""
 
-        return await self.db.write(work)
+        def work(tx: Tx) -> StreakState:
+            member = engine.member(tx, who.guild_id, who.user_id, who.display_name, at)
+            member.streak = StreakState(mode=mode, target=target)  # type: ignore[arg-type]
+            engine.rebuilt(tx, member)
+            engine.save(tx, member, at)
+            return member.streak
+
+        return await self.db.unit(work)
+
+    async def change_timezone(self, who: MemberRef, zone: str, at: datetime) -> ZoneChange:
+        """A member's zone change by the rules: immediate before they have studied; else
+        once per 7 days, from the next local midnight, dates it skips forgiven."""
+
+        def work(tx: Tx) -> ZoneChange:
+            member = engine.member(tx, who.guild_id, who.user_id, who.display_name, at)
+            current = member.zone
+            if member.zone_next is not None and member.zone_next_at is not None:
+                if at >= member.zone_next_at:
+                    current = member.zone_next
+                elif zone == member.zone_next:
+                    return ZoneChange("pending", member.zone_next_at)
+            if zone == current:
+                return ZoneChange("same")
+            ids = member.ids
+            if tx.one(_ANY_DAY_Q, ids) is None:
+                tx.run(_SET_ZONE_Q, {**ids, "zone": zone})
+                return ZoneChange("set")
+            if not zone_change_allowed(at, member.zone_changed_at):
+                assert member.zone_changed_at is not None
+                return ZoneChange("too_soon", member.zone_changed_at + ZONE_CHANGE_EVERY)
+            old, new = member.zone_at(at), member_zone(zone, member.guild_zone)
+            effective = zone_change_effective(at, old, new)
+            tx.run(
+                _PLAN_ZONE_Q,
+                {
+                    **ids,
+                    "zone": current,
+                    "next": zone,
+                    "next_at": tx.instant(effective),
+                    "at": tx.instant(at),
+                },
+            )
+            skipped = skipped_dates(effective, old, new)
+            tx.many(_FORGIVE_Q, [{**ids, "day": tx.day(day)} for day in skipped])
+            return ZoneChange("scheduled", effective, tuple(skipped))
+
+        return await self.db.unit(work)
+
+    async def rebuild_stats(self, at: datetime, guild_id: int | None = None) -> int:
+        """Recompute every cache from the stored facts: streaks, freezes and streak events
+        from the counted days and forgiven dates; XP totals and period totals from the XP
+        events. Returns how many members were rebuilt."""
+
+        def work(tx: Tx) -> int:
+            guilds = [
+                int(g) for (g,) in tx.all(_GUILDS_Q) if guild_id is None or int(g) == guild_id
+            ]
+            members = 0
+            for g in guilds:
+                for (u,) in tx.all(_GUILD_MEMBERS_Q, {"g": g}):
+                    member = engine.member(tx, g, int(u), "", at)
+                    mode, target = member.streak.mode, member.streak.target
+                    member.streak = StreakState(mode=mode, target=target)
+                    engine.rebuilt(tx, member)
+                    engine.save(tx, member, at)
+                    members += 1
+                engine.rebuild_totals(tx, g, at)
+            return members
+
+        return await self.db.unit(work)
 
     async def leaderboard(
-        self, guild_id: int, since: datetime | None, limit: int
+        self, guild_id: int, period: str, at: datetime, limit: int
     ) -> list[Standing]:
-        """Top members by XP earned since an instant (or ever), ties broken by user id."""
+        """Top members of a period (week, month, rolling, all) by XP; equal totals rank by
+        who reached theirs first. One index range of the maintained totals."""
+        key = await self._period_key(guild_id, period, at)
 
-        def work(session: Session) -> list[Standing]:
-            if since is None:
-                rows = session.execute(
-                    select(Member.user_id, Member.display_name, Member.xp_total)
-                    .where(col(Member.guild_id) == guild_id, col(Member.xp_total) > 0)
-                    .order_by(col(Member.xp_total).desc(), col(Member.user_id))
-                    .limit(limit)
-                ).all()
-            else:
-                earned = func.sum(col(XpEvent.amount)).label("earned")
-                rows = session.execute(
-                    select(XpEvent.user_id, Member.display_name, earned)
-                    .join(
-                        Member,
-                        and_(
-                            col(Member.guild_id) == col(XpEvent.guild_id),
-                            col(Member.user_id) == col(XpEvent.user_id),
-                        ),
-                    )
-                    .where(col(XpEvent.guild_id) == guild_id, col(XpEvent.at) >= since)
-                    .group_by(col(XpEvent.user_id), col(Member.display_name))
-                    .order_by(earned.desc(), col(XpEvent.user_id))
-                    .limit(limit)
-                ).all()
-            return [
-                Standing(int(str(u)), _text(name) or f"member {u}", int(str(xp)))
-                for u, name, xp in rows
-            ]
+        def work(tx: Tx) -> list[Standing]:
+            rows = tx.all(_BOARD_Q, {"g": guild_id, "period": key, "limit": limit})
+            return [Standing(int(u), _text(name) or f"member {u}", int(xp)) for u, name, xp in rows]
 
-        return await self.db.read(work)
+        return await self.db.read_tx(work)
 
     async def rank_of(
-        self, guild_id: int, user_id: int, since: datetime | None
+        self, guild_id: int, user_id: int, period: str, at: datetime
     ) -> tuple[int, int, int] | None:
-        """(rank, XP, members ranked) of one member in a period; None without XP in it. Ties
-        are broken as the board breaks them (by user id)."""
+        """(rank, XP, members ranked) of one member in a period; None without XP in it."""
+        key = await self._period_key(guild_id, period, at)
 
-        def work(session: Session) -> tuple[int, int, int] | None:
-            if since is None:
-                scores = session.execute(
-                    select(Member.user_id, Member.xp_total).where(
-                        col(Member.guild_id) == guild_id, col(Member.xp_total) > 0
-                    )
-                ).all()
-            else:
-                scores = session.execute(
-                    select(XpEvent.user_id, func.sum(col(XpEvent.amount)))
-                    .where(col(XpEvent.guild_id) == guild_id, col(XpEvent.at) >= since)
-                    .group_by(col(XpEvent.user_id))
-                ).all()
-            table = {int(str(u)): int(str(xp)) for u, xp in scores if int(str(xp)) > 0}
-            if user_id not in table:
+        def work(tx: Tx) -> tuple[int, int, int] | None:
+            params: dict[str, Any] = {"g": guild_id, "period": key, "u": user_id}
+            mine = tx.one(_MY_TOTAL_Q, params)
+            if mine is None or int(mine[0]) <= 0:
                 return None
-            mine = table[user_id]
-            ahead = sum(1 for u, xp in table.items() if xp > mine or (xp == mine and u < user_id))
-            return ahead + 1, mine, len(table)
+            params.update(xp=int(mine[0]), reached=mine[1])
+            ahead = tx.one(_AHEAD_Q, params)
+            ranked = tx.one(_RANKED_Q, params)
+            return int(ahead[0]) + 1, int(mine[0]), int(ranked[0])
 
-        return await self.db.read(work)
+        return await self.db.read_tx(work)
+
+    async def _period_key(self, guild_id: int, period: str, at: datetime) -> str:
+        """The totals row a period reads; the rolling window is moved to today first (once a
+        day per server, a write)."""
+
+        def work(tx: Tx) -> tuple[str, date, date | None]:
+            guild = tx.one(_GUILD_ZONE_Q, {"g": guild_id})
+            zone = member_zone(None, None if guild is None else guild[0])
+            today = local_day(at, zone)
+            rolled = None if guild is None else tx.read_day(guild[1])
+            if period == "all":
+                return "all", today, rolled
+            if period == "rolling":
+                return "r", today, rolled
+            week, month, _day = engine.period_keys(today)
+            if period == "week":
+                return week, today, rolled
+            if period == "month":
+                return month, today, rolled
+            raise ValueError(f"unknown period {period!r}")
+
+        key, today, rolled = await self.db.read_tx(work)
+        if key == "r" and rolled != today:
+            await self.db.unit(lambda tx: engine.roll(tx, guild_id, today, rolled, at))
+        return key
+
+    async def xp_by_day(self, who: MemberRef) -> list[tuple[date, int]]:
+        """The member's XP per server date, oldest first (for /profile's picture)."""
+
+        def work(tx: Tx) -> list[tuple[date, int]]:
+            rows = tx.all(_XP_DAYS_Q, {"g": who.guild_id, "u": who.user_id})
+            return sorted((date.fromisoformat(str(p)[2:]), int(xp)) for p, xp in rows)
+
+        return await self.db.read_tx(work)
+
+    # -- reviews -------------------------------------------------------------------------
+
+    async def review_queue(
+        self,
+        who: MemberRef,
+        at: datetime,
+        limit: int,
+        candidates: Callable[[set[str]], Sequence[str]],
+        new_per_day: int | None = None,
+    ) -> ReviewQueue:
+        """The member's review session: due cards most overdue first, then new cards from
+        the lessons they finished (`candidates` turns finished lesson ids into items, in
+        order) up to the server's daily allowance; new cards are created here. One unit."""
+
+        def work(tx: Tx) -> ReviewQueue:
+            member = engine.member(tx, who.guild_id, who.user_id, who.display_name, at)
+            ids = member.ids
+            zone = member.zone_at(at)
+            today = local_day(at, zone)
+            end = tx.instant(start_of_day(today + timedelta(days=1), zone))
+            due = [
+                DueCard(str(item), int(reps))
+                for item, reps in tx.all(_DUE_Q, {**ids, "end": end, "limit": limit})
+            ]
+            due_today = int(tx.one(_DUE_COUNT_Q, {**ids, "end": end})[0])
+            allowance = new_per_day
+            if allowance is None:
+                row = tx.one(_NEW_PER_DAY_Q, {"g": who.guild_id})
+                allowance = DEFAULT_NEW_PER_DAY if row is None else int(row[0])
+            introduced = int(tx.one(_INTRODUCED_Q, {**ids, "day": tx.day(today)})[0])
+            left = max(0, allowance - introduced)
+            room = max(0, limit - len(due))
+            fresh: list[str] = []
+            if left and room:
+                lessons = {str(x) for (x,) in tx.all(_LESSONS_DONE_Q, ids)}
+                wanted = list(dict.fromkeys(candidates(lessons)))
+                have = engine.carded(tx, member, wanted)
+                fresh = [item for item in wanted if item not in have][: min(left, room)]
+                engine.introduce(tx, member, fresh, today, at)
+            upcoming = tx.one(_NEXT_DUE_Q, {**ids, "end": end})
+            exercises = [
+                str(x)[len("exercise:") :] for (x,) in tx.all(_DUE_EXERCISES_Q, {**ids, "end": end})
+            ]
+            return ReviewQueue(
+                due=tuple(due),
+                new=tuple(fresh),
+                due_today=due_today,
+                new_left=left - len(fresh),
+                next_due=None if upcoming is None else tx.read_instant(upcoming[0]),
+                exercises=tuple(exercises),
+                zone=zone.key,
+            )
+
+        return await self.db.unit(work)
+
+    async def memory_cards(self, who: MemberRef) -> list[tuple[str, MemoryCard]]:
+        """Every card of the member (for the console's and tests' look at intervals)."""
+
+        def work(tx: Tx) -> list[tuple[str, MemoryCard]]:
+            ids = {"g": who.guild_id, "u": who.user_id}
+            items = [str(x) for (x,) in tx.all(_CARD_ITEMS_Q, ids)]
+            return [(item, card) for item in items if (card := engine.stored(tx, ids, item))]
+
+        return await self.db.read_tx(work)
 
     # -- snippet runs --------------------------------------------------------------------
 
@@ -737,39 +888,43 @@ class Store:
         """
         passed = cases[0] == cases[1]
 
-        def work(session: Session) -> Recorded:
-            run_id: Any = session.execute(
-                self._insert(Run)
-                .values(
-                    guild_id=who.guild_id,
-                    user_id=who.user_id,
-                    code=code,
-                    code_sha256=hashlib.sha256(code.encode()).hexdigest(),
-                    status=run[0],
-                    exit_code=run[1],
-                    wall_ms=run[2],
-                    started_at=at,
-                )
-                .returning(col(Run.id))
-            ).scalar_one()
-            session.execute(
-                self._insert(ExerciseAttempt).values(
-                    guild_id=who.guild_id,
-                    user_id=who.user_id,
-                    exercise_id=exercise_id,
-                    run_id=int(run_id),
-                    code=code,
-                    passed=passed,
-                    cases_passed=cases[0],
-                    cases_total=cases[1],
-                    at=at,
-                )
+        def work(tx: Tx) -> Recorded:
+            member = engine.member(tx, who.guild_id, who.user_id, who.display_name, at)
+            instant = tx.instant(at)
+            run_id = tx.one(
+                _RECORD_RUN_Q,
+                {
+                    **member.ids,
+                    "code": code,
+                    "sha": hashlib.sha256(code.encode()).hexdigest(),
+                    "status": run[0],
+                    "exit": run[1],
+                    "wall": run[2],
+                    "at": instant,
+                },
+            )[0]
+            tx.run(
+                _EXERCISE_ATTEMPT_Q,
+                {
+                    **member.ids,
+                    "exercise": exercise_id,
+                    "run": int(run_id),
+                    "code": code,
+                    "passed": passed,
+                    "cases": cases[0],
+                    "total": cases[1],
+                    "at": instant,
+                },
             )
-            awarded = self._award(session, who, "exercise", exercise_id, xp, at) if passed else 0
-            total = self._credit(session, who, awarded, at)
-            return Recorded(new=awarded > 0, xp_awarded=awarded, xp_total=total)
+            awarded = engine.award(tx, member, "exercise", exercise_id, xp, at) if passed else 0
+            engine.remember(
+                tx, member, f"exercise:{exercise_id}", "exercise", "exercise", passed, at
+            )
+            engine.study(tx, member, at, exercises=1 if passed else 0)
+            total = engine.save(tx, member, at)
+            return self._recorded(member, awarded > 0, awarded, total)
 
-        return await self.db.write(work)
+        return await self.db.unit(work)
 
     async def exercise_progress(self, who: MemberRef) -> dict[str, bool]:
         """For each exercise the member has submitted: whether it is solved."""
@@ -805,52 +960,6 @@ class Store:
                 .limit(1)
             ).scalar_one_or_none()
             return None if code is None else str(code)
-
-        return await self.db.read(work)
-
-    # -- reviews -------------------------------------------------------------------------
-
-    async def due_reviews(self, who: MemberRef, at: datetime) -> list[DueReview]:
-        """Items due by the member's today whose latest answer was wrong, longest waiting first."""
-
-        def work(session: Session) -> list[DueReview]:
-            today = self._today(session, who, at)
-            cards = session.execute(
-                select(
-                    col(ReviewCard.item_id),
-                    col(ReviewCard.due_on),
-                    col(ReviewCard.reps),
-                    col(ReviewCard.lapses),
-                )
-                .where(
-                    col(ReviewCard.guild_id) == who.guild_id,
-                    col(ReviewCard.user_id) == who.user_id,
-                    col(ReviewCard.due_on) <= today,
-                )
-                .order_by(
-                    col(ReviewCard.due_on), col(ReviewCard.last_seen_at), col(ReviewCard.item_id)
-                )
-            ).all()
-            if not cards:
-                return []
-            latest = (
-                select(func.max(col(QuizAttempt.id)))
-                .where(
-                    col(QuizAttempt.guild_id) == who.guild_id,
-                    col(QuizAttempt.user_id) == who.user_id,
-                    col(QuizAttempt.item_id).in_([card.item_id for card in cards]),
-                )
-                .group_by(col(QuizAttempt.item_id))
-            )
-            right: set[str] = set(
-                session.execute(
-                    select(QuizAttempt.item_id).where(
-                        col(QuizAttempt.id).in_(latest), col(QuizAttempt.correct)
-                    )
-                ).scalars()
-            )
-            due = [_due_review(card) for card in cards]
-            return [d for d in due if d.item_id not in right]
 
         return await self.db.read(work)
 
@@ -938,26 +1047,29 @@ class Store:
         raise to record nothing) and recorded with its XP in one transaction. A second answer
         is not recorded (`new` is False)."""
 
-        def work(session: Session) -> tuple[Judged, Recorded]:
-            challenge = self._challenge(session, who.guild_id, day, pick, at)
+        def work(tx: Tx) -> tuple[Judged, Recorded]:
+            item_id, seed = pick
+            params = {"g": who.guild_id, "day": tx.day(day), "item": item_id, "seed": seed}
+            tx.run(_INSERT_CHALLENGE_Q, {**params, "at": tx.instant(at)})
+            found = tx.one(_CHALLENGE_OF_DAY_Q, params)
+            challenge = Challenge(int(found[0]), who.guild_id, day, str(found[1]), int(found[2]))
             judged = judge(challenge)
-            inserted = self._insert_ignore(
-                session,
-                self._insert(ChallengeAnswer).values(
-                    challenge_id=challenge.id,
-                    guild_id=who.guild_id,
-                    user_id=who.user_id,
-                    answer=judged.answer[:500],
-                    correct=judged.correct,
-                    at=at,
-                ),
-                ChallengeAnswer.id,
+            member = engine.member(tx, who.guild_id, who.user_id, who.display_name, at)
+            inserted = tx.one(
+                _CHALLENGE_ANSWER_Q,
+                {
+                    **member.ids,
+                    "challenge": challenge.id,
+                    "answer": judged.answer[:500],
+                    "correct": judged.correct,
+                    "at": tx.instant(at),
+                },
             )
             if inserted is None:
-                total = self._xp_total(session, who)
-                return judged, Recorded(new=False, xp_awarded=0, xp_total=total)
-            awarded = self._award(session, who, "challenge", str(challenge.id), judged.xp, at)
-            total = self._credit(session, who, awarded, at)
-            return judged, Recorded(new=True, xp_awarded=awarded, xp_total=total)
+                return judged, self._recorded(member, False, 0, member.xp_total)
+            awarded = engine.award(tx, member, "challenge", str(challenge.id), judged.xp, at)
+            engine.remember(tx, member, judged.item_id, "quiz", "daily", judged.correct, at)
+            engine.study(tx, member, at, dailies=1)
+            return judged, self._recorded(member, True, awarded, engine.save(tx, member, at))
 
-        return await self.db.write(work)
+        return await self.db.unit(work)
