@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cards import UserError
-from bot.domain.progress import streak_run
+from bot.domain.streaks import rebuild
 from bot.domain.values import MemberRef
 from bot.intents import AnswerChoice, LessonNotebook, MarkDone, OpenAnswer, StartQuiz
+from bot.services import Services
 from bot.storage.db import Database
 from tests.support import answer_item, make_services, one_question, typed
 
@@ -79,7 +80,7 @@ async def test_a_quiz_run_asks_grades_records_and_sums_up(database: Database) ->
         step = await services.quizzes.answer(ADA, run.id, number, text)
         feedback = step.cards[0]
         assert feedback.title == ("✅ Right" if right else "❌ Not quite")
-        gained = {"alg-choice": 5, "alg-number": 15, "alg-word": 10}[item_id] if right else 1
+        gained = {"alg-choice": 10, "alg-number": 30, "alg-word": 20}[item_id] if right else 0
         earned += gained
         assert feedback.footer == f"+{gained} XP · {earned} XP in all"
         assert await xp_of(services, ADA) == earned
@@ -111,14 +112,14 @@ async def test_a_question_answers_once_and_its_buttons_belong_to_its_member(
     with pytest.raises(UserError, match="This is ada's question"):
         await services.quizzes.form(BOB, run.id, 0)
     step = await services.quizzes.answer(ADA, run.id, 0, right)
-    assert step.cards[0].title == "✅ Right" and await xp_of(services, ADA) == 5
+    assert step.cards[0].title == "✅ Right" and await xp_of(services, ADA) == 10
     with pytest.raises(UserError, match="This question is closed"):
         await services.quizzes.answer(ADA, run.id, 0, right)  # a double click
     with pytest.raises(UserError, match="no longer exists"):
         await services.quizzes.answer(ADA, run.id + 1000, 0, right)  # a forged run
     # The same question asked again (same item and seed) records nothing new.
     again = await answer_item(services, ADA, "alg-choice", 3)
-    assert "no new XP" in again.cards[0].footer and await xp_of(services, ADA) == 5
+    assert "no new XP" in again.cards[0].footer and await xp_of(services, ADA) == 10
 
 
 async def test_typed_questions_open_a_form(database: Database) -> None:
@@ -166,7 +167,7 @@ async def test_wrong_and_unreadable_answers(database: Database) -> None:
     wrong = await services.quizzes.answer(ADA, run.id, 0, "3")
     assert wrong.cards[0].title == "❌ Not quite"
     assert "the answer is **2.5**" in wrong.cards[0].body
-    assert await xp_of(services, ADA) == 1
+    assert await xp_of(services, ADA) == 0  # a wrong answer pays nothing
     decimal_comma = await answer_item(services, BOB, "alg-number", 2, right=True)
     assert decimal_comma.cards[0].title == "✅ Right"
     run = await one_question(services, BOB, "alg-number", 3)
@@ -190,7 +191,13 @@ async def test_concurrent_answers_lose_no_xp(database: Database) -> None:
 
     # 40 different questions answered at once, each also answered in a second run.
     await asyncio.gather(*(answer(r.id, r.plan[0][1]) for r in runs + replays))
-    assert await xp_of(services, ADA) == 40 * 5
+    assert await xp_of(services, ADA) == 40 * 10
+
+
+async def study_day(services: Services, who: MemberRef, seed: int) -> None:
+    """A qualifying day by answers alone: three quiz answers (docs/rules.md)."""
+    for n in range(3):
+        await answer_item(services, who, "alg-choice", seed * 10 + n)
 
 
 async def test_streak_moves_with_the_member_day(database: Database) -> None:
@@ -198,17 +205,17 @@ async def test_streak_moves_with_the_member_day(database: Database) -> None:
     await services.progress.set_timezone(ADA, "Pacific/Kiritimati")  # UTC+14
     for offset_hours in (0, 24, 48):
         clock.set(START + timedelta(hours=offset_hours))
-        await answer_item(services, ADA, "alg-choice", offset_hours)
-    streak, _profile = await services.progress.streak(ADA)
-    assert (streak.current, streak.best, streak.active_today) == (3, 3, True)
+        await study_day(services, ADA, offset_hours)
+    streak = await services.progress.streak(ADA)
+    assert (streak.current, streak.best, streak.studied_today) == (3, 3, True)
     card = await services.progress.streak_card(ADA)
-    assert card.footer == "Days are counted in Pacific/Kiritimati"
+    assert card.footer.startswith("Days are counted in Pacific/Kiritimati")
     clock.set(START + timedelta(days=2, hours=6))  # 05:00 the next local day
-    at_risk, _profile = await services.progress.streak(ADA)
+    at_risk = await services.progress.streak(ADA)
     assert (at_risk.current, at_risk.at_risk) == (3, True)
-    assert "keep your streak" in (await services.progress.streak_card(ADA)).body
-    clock.set(START + timedelta(days=5))
-    assert (await services.progress.streak(ADA))[0].current == 0
+    assert "keep it" in (await services.progress.streak_card(ADA)).body
+    clock.set(START + timedelta(days=5))  # two days missed, no freeze held
+    assert (await services.progress.streak(ADA)).current == 0
 
 
 async def test_streak_across_dst_in_the_guild_zone(database: Database) -> None:
@@ -219,9 +226,10 @@ async def test_streak_across_dst_in_the_guild_zone(database: Database) -> None:
     )
     for day in range(4):  # 23:30 local each night, across the spring-forward night
         clock.set(datetime(2026, 3, 27 + day, 23, 30, tzinfo=BERLIN))
-        await answer_item(services, BOB, "alg-choice", 100 + day)
-    streak, profile = await services.progress.streak(BOB)
-    assert streak.current == 4 and profile.view.guild_timezone == "Europe/Berlin"
+        await study_day(services, BOB, 100 + day)
+    streak = await services.progress.streak(BOB)
+    view = await services.ctx.store.member(BOB)
+    assert streak.current == 4 and view.guild_timezone == "Europe/Berlin"
 
 
 async def test_timezone_is_validated_and_read_in_any_case(database: Database) -> None:
@@ -248,20 +256,23 @@ async def test_leaderboard_week_and_all_time(database: Database) -> None:
     services, clock = make_services(database, START - timedelta(days=3))  # last week
     await services.lessons.mark_done(BOB, "first")  # 20 XP last week
     clock.set(START + timedelta(hours=1))
-    await answer_item(services, ADA, "alg-number", 1)  # 15 XP this week
-    await answer_item(services, BOB, "alg-choice", 1)  # 5 XP this week
+    await answer_item(services, ADA, "alg-number", 1)  # 30 XP this week
+    clock.set(START + timedelta(hours=2))
+    await answer_item(services, BOB, "alg-choice", 1)  # 10 XP this week
     await answer_item(services, OTHER_GUILD, "alg-number", 1)  # another guild
     week = await services.leaderboard.card(ADA.guild_id, "week")
-    assert week.body.splitlines() == [f"🥇 <@{ADA.user_id}> — 15 XP", "🥈 <@42> — 5 XP"]
+    assert week.body.splitlines() == [f"🥇 <@{ADA.user_id}> — 30 XP", "🥈 <@42> — 10 XP"]
     assert dict(week.names) == {ADA.user_id: "ada", 42: "bob"}  # for a terminal's sake
     alltime = await services.leaderboard.card(ADA.guild_id, "all", viewer=BOB)
     assert alltime.body.splitlines() == [
-        "🥇 <@42> — **25 XP** ← you",
-        f"🥈 <@{ADA.user_id}> — 15 XP",
+        f"🥇 <@{ADA.user_id}> — 30 XP",  # equal XP: ada got there an hour earlier
+        "🥈 <@42> — **30 XP** ← you",
     ]
+    rolling = await services.leaderboard.card(ADA.guild_id, "rolling")
+    assert rolling.body.splitlines() == [f"🥇 <@{ADA.user_id}> — 30 XP", "🥈 <@42> — 30 XP"]
     carol = MemberRef(guild_id=ADA.guild_id, user_id=7, display_name="carol")
-    outside = await services.leaderboard.card(ADA.guild_id, "all", limit=1, viewer=ADA)
-    assert outside.body.splitlines()[-1] == "**You:** #2 of 2 with 15 XP"
+    outside = await services.leaderboard.card(ADA.guild_id, "all", limit=1, viewer=BOB)
+    assert outside.body.splitlines()[-1] == "**You:** #2 of 2 with 30 XP"
     assert "You:" not in (await services.leaderboard.card(ADA.guild_id, viewer=carol)).body
     empty = await services.leaderboard.card(12345, "month")
     assert "Nobody has earned XP" in empty.body
@@ -285,24 +296,29 @@ async def test_quiz_without_topic_asks_about_lessons_studied(database: Database)
 
 
 async def test_streak_cache_is_the_rebuild_of_the_days(database: Database) -> None:
-    """The cache in `members` moves with each new day and equals a rebuild from the facts,
-    also when a day arrives out of order (a zone change can do that)."""
+    """The cache in `members` moves with each counted day and equals a rebuild from the facts,
+    also when a zone change brings back an earlier date."""
     services, clock = make_services(database, START)
     store = services.ctx.store
+
+    async def cache() -> tuple[int, int, object]:
+        facts = await store.streak(BOB, clock.now())
+        return facts.state.current, facts.state.best, facts.state.last
+
     for day in (0, 1, 2, 4, 4, 5):  # three days, a gap, then two (one twice)
-        clock.set(START + timedelta(days=day))
-        await answer_item(services, BOB, "alg-choice", 1000 + day)
-    cached = await store.streak_cache(BOB)
+        clock.set(START + timedelta(days=day, hours=day == 4))
+        await study_day(services, BOB, day)
     days = await store.activity_days(BOB)
-    assert cached == streak_run(days)
-    assert (cached.current, cached.best, cached.last_day) == (2, 3, (START + timedelta(5)).date())
-    assert await xp_of(services, BOB) == 5 * 5  # the replayed answer paid once
-    await services.progress.set_timezone(BOB, "Pacific/Pago_Pago")  # UTC-11: back a day
-    clock.set(START + timedelta(days=3, hours=5))  # still day 2 in Pago Pago: already counted
-    await answer_item(services, BOB, "alg-choice", 2000)
-    clock.set(START + timedelta(days=3, hours=12))  # day 3 in Pago Pago: fills the gap
-    await answer_item(services, BOB, "alg-choice", 2001)
-    rebuilt = streak_run(await store.activity_days(BOB))
-    assert await store.streak_cache(BOB) == rebuilt and rebuilt.current == 6
-    assert await store.rebuild_stats(BOB.guild_id) == 1
-    assert await store.streak_cache(BOB) == rebuilt and await xp_of(services, BOB) == 7 * 5
+    rebuilt, _events = rebuild(days)
+    assert await cache() == (rebuilt.current, rebuilt.best, rebuilt.last) == (
+        2,
+        3,
+        (START + timedelta(5)).date(),
+    )
+    assert await xp_of(services, BOB) == 5 * 3 * 10  # the replayed answers paid once
+    await services.progress.set_timezone(BOB, "Pacific/Pago_Pago")  # UTC-11, from midnight
+    clock.set(START + timedelta(days=5, hours=20))  # 05:00 UTC: day 5 again in Pago Pago
+    await study_day(services, BOB, 60)
+    assert (await cache())[0] == 2
+    assert await store.rebuild_stats(clock.now(), BOB.guild_id) == 1
+    assert (await cache())[0] == 2 and await xp_of(services, BOB) == 6 * 3 * 10

@@ -28,9 +28,9 @@ ADA = MemberRef(guild_id=GUILD, user_id=2**62 + 5, display_name="ada")
 BOB = MemberRef(guild_id=GUILD, user_id=42, display_name="bob")
 
 
-async def test_review_shows_missed_items_oldest_first_until_answered_right(
-    database: Database,
-) -> None:
+async def test_review_serves_due_cards_most_overdue_first(database: Database) -> None:
+    """FSRS-6 with one-day steps: a miss is due the next day, a first right answer in two,
+    then the intervals grow; /review asks what is due, most overdue first."""
     services, clock = make_services(database, START)
     reviews = services.reviews
 
@@ -44,8 +44,9 @@ async def test_review_shows_missed_items_oldest_first_until_answered_right(
 
     assert await session() == ("Nothing to review", [])
     await answer_item(services, ADA, "alg-number", 1, right=False)  # wrong on Monday
-    await answer_item(services, ADA, "alg-choice", 1)  # right: never reviewed
-    assert (await session())[0] == "Nothing to review"  # due tomorrow
+    await answer_item(services, ADA, "alg-choice", 1)  # right on Monday
+    empty = await reviews.start(ADA)
+    assert "next review is due **Tue 24 Nov, 09:00**" in empty.cards[0].body
     clock.advance(timedelta(days=1))
     await answer_item(services, ADA, "alg-word", 1, right=False)  # wrong on Tuesday
     title, plan = await session()
@@ -53,34 +54,52 @@ async def test_review_shows_missed_items_oldest_first_until_answered_right(
     clock.advance(timedelta(days=1))
     step = await reviews.start(ADA)
     assert step.pending is not None and step.cards[0].title == "🔁 Review · Algebra"
-    assert "review 1 of 2" in step.cards[0].body.splitlines()[0]
+    assert "review 1 of 3" in step.cards[0].body.splitlines()[0]
+    assert step.cards[0].footer.startswith("3 due today")
     run = await services.ctx.store.run(step.pending.run)
-    assert run is not None and [item for item, _ in run.plan] == ["alg-number", "alg-word"]
-    (_, number_seed), (_, word_seed) = run.plan
+    assert run is not None
+    assert [item for item, _ in run.plan] == ["alg-number", "alg-choice", "alg-word"]
+    (_, number_seed), _choice, (_, word_seed) = run.plan
     assert number_seed != 1  # a new question, so the answer is recorded and pays again
     answered = await services.quizzes.answer(ADA, run.id, 0, "2.5")
     feedback, following = answered.cards
-    assert feedback.title == "✅ Right" and feedback.footer.startswith("+15 XP")
-    assert "review 2 of 2" in following.body.splitlines()[0]  # counts up, not what is left
+    assert feedback.title == "✅ Right" and feedback.footer.startswith("+5 XP")  # a review
+    assert "review 2 of 3" in following.body.splitlines()[0]  # counts up, not what is left
+    choice = typed(services, ADA, "alg-choice", run.plan[1][1], "four")
+    await services.quizzes.answer(ADA, run.id, 1, choice)
     # A wrong review answer sends the item back to tomorrow; the session sums up.
-    last = await services.quizzes.answer(ADA, run.id, 1, "matrix")
-    assert last.cards[1].title == "🏁 Review done: 1 of 2 right" and last.pending is None
+    last = await services.quizzes.answer(ADA, run.id, 2, "matrix")
+    assert last.cards[1].title == "🏁 Review done: 2 of 3 right" and last.pending is None
     assert (await session())[0] == "Nothing to review"
     clock.advance(timedelta(days=1))
     title, plan = await session()
-    assert title == "🔁 Review · Algebra" and plan[0][0] == "alg-word"
+    assert title == "🔁 Review · Algebra" and [item for item, _ in plan] == ["alg-word"]
     assert plan[0][1] != word_seed
+    cards = dict(await services.ctx.store.memory_cards(ADA))
+    # Right twice in a row: the second interval is longer than the first (2 days).
+    assert cards["alg-choice"].due - cards["alg-choice"].last_review > timedelta(days=2)  # type: ignore[operator]
     assert (await session(BOB))[0] == "Nothing to review"
 
 
-def test_daily_pick_depends_only_on_guild_and_day() -> None:
-    items = ["b", "a", "c"]
-    day = START.date()
-    assert pick_daily(GUILD, day, items) == pick_daily(GUILD, day, list(reversed(items)))
-    picks = {pick_daily(GUILD, day + timedelta(days=n), items) for n in range(10)}
-    assert len(picks) == 10  # the seed changes every day, and so the question
-    with pytest.raises(UserError):
-        pick_daily(GUILD, day, [])
+async def test_new_cards_come_from_finished_lessons_within_the_daily_allowance(
+    database: Database,
+) -> None:
+    services, clock = make_services(database, START)
+    await services.admin.setup(GUILD, SetupChanges(new_per_day=1))
+    assert (await services.reviews.start(ADA)).cards[0].title == "Nothing to review"
+    await services.lessons.mark_done(ADA, "first")  # its quiz: alg-choice
+    await services.lessons.mark_done(ADA, "second")  # alg-number
+    step = await services.reviews.start(ADA)
+    assert step.pending is not None and "1 new" in step.cards[0].footer
+    run = await services.ctx.store.run(step.pending.run)
+    assert run is not None and [item for item, _ in run.plan] == ["alg-choice"]
+    again = await services.reviews.start(ADA)  # today's one new card is still due
+    run = await services.ctx.store.run(again.pending.run)  # type: ignore[union-attr]
+    assert run is not None and [item for item, _ in run.plan] == ["alg-choice"]
+    clock.advance(timedelta(days=1))
+    tomorrow = await services.reviews.start(ADA)
+    run = await services.ctx.store.run(tomorrow.pending.run)  # type: ignore[union-attr]
+    assert run is not None and [item for item, _ in run.plan] == ["alg-choice", "alg-number"]
 
 
 async def test_daily_challenge_is_one_per_guild_day_and_one_answer_each(
@@ -104,7 +123,8 @@ async def test_daily_challenge_is_one_per_guild_day_and_one_answer_each(
     right = typed_answer(RIGHT_TEXT[challenge.item_id])
     solved = await services.challenges.answer(ADA, START.date(), right)
     assert solved.title == "✅ Challenge solved" and solved.ephemeral
-    assert solved.body.startswith("+25 XP") and solved.footer.startswith("25 XP in all")
+    # 30 XP and the whole speed bonus shrunk by the 9 hours of the day gone: 7 * 15 // 24.
+    assert solved.body.startswith("+34 XP") and solved.footer.startswith("34 XP in all")
     with pytest.raises(UserError, match="already answered today's challenge"):
         await other.challenges.answer(ADA, START.date(), right)
     missed = await services.challenges.answer(
@@ -115,9 +135,9 @@ async def test_daily_challenge_is_one_per_guild_day_and_one_answer_each(
     events = database.run_sync(
         lambda s: s.exec(select(XpEvent).where(XpEvent.reason == "challenge")).all()
     )
-    assert [(e.user_id, e.ref, e.amount) for e in events] == [(ADA.user_id, str(challenge.id), 25)]
-    streak, _profile = await services.progress.streak(BOB)
-    assert streak.current == 1  # answering counts as studying, right or wrong
+    assert [(e.user_id, e.ref, e.amount) for e in events] == [(ADA.user_id, str(challenge.id), 34)]
+    streak = await services.progress.streak(BOB)
+    assert streak.current == 1  # answering the daily counts the day, right or wrong
 
     clock.advance(timedelta(days=1))
     with pytest.raises(UserError, match="challenge of 2026-11-23; today's is on `/daily`"):

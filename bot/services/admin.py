@@ -12,6 +12,13 @@ from dataclasses import dataclass
 
 from bot.cards import Card, CardField, Tone, UserError
 from bot.curriculum.model import ContentError, Curriculum, Problem
+from bot.domain.memory import (
+    DEFAULT_NEW_PER_DAY,
+    DEFAULT_RETENTION,
+    NEW_PER_DAY_RANGE,
+    RETENTION_RANGE,
+    retention_allowed,
+)
 from bot.domain.progress import zone_named
 from bot.services.context import Context
 from bot.storage.models import GuildSettings
@@ -38,6 +45,8 @@ class SetupChanges:
     moderator_role_id: int | None = None
     grace_hours: int | None = None  # how late a missed timed post may still go out
     announce_quizzes: bool | None = None  # "ada finished a NumPy quiz: 4/5" in the channel
+    retention: float | None = None  # FSRS desired retention, 0.80-0.97
+    new_per_day: int | None = None  # new review cards a member gets a day
 
 
 class AdminService:
@@ -57,11 +66,25 @@ class AdminService:
                 "moderator_role_id",
                 "grace_hours",
                 "announce_quizzes",
+                "new_per_day",
             )
             if getattr(changes, name) is not None
         }
         if changes.grace_hours is not None and not 0 <= changes.grace_hours <= 48:
             raise UserError("The grace window is 0 to 48 hours.")
+        if changes.retention is not None:
+            retention = _retention(changes.retention)
+            if not retention_allowed(retention):
+                low, high = RETENTION_RANGE
+                raise UserError(
+                    f"Desired retention is {low:.2f} to {high:.2f} (or {low:.0%} to {high:.0%}): "
+                    "lower and reviews come too rarely to help, higher and they pile up."
+                )
+            values["retention"] = retention
+        if changes.new_per_day is not None:
+            low, high = NEW_PER_DAY_RANGE
+            if not low <= changes.new_per_day <= high:
+                raise UserError(f"New review cards a day: {low} to {high}.")
         if changes.timezone is not None:
             zone = zone_named(changes.timezone.strip())
             if zone is None:
@@ -107,6 +130,11 @@ class AdminService:
         )
 
 
+def _retention(value: float) -> float:
+    """90 and 0.9 both mean 90%: moderators type either."""
+    return round(value / 100 if value > 1 else value, 4)
+
+
 def _channel(channel_id: int | None) -> str:
     return f"<#{channel_id}>" if channel_id else "not set"
 
@@ -134,6 +162,12 @@ def settings_card(settings: GuildSettings | None, saved: bool) -> Card:
             CardField(
                 "Quiz results",
                 "announced" if settings is None or settings.announce_quizzes else "kept private",
+                True,
+            ),
+            CardField(
+                "Reviews",
+                f"{settings.retention if settings else DEFAULT_RETENTION:.0%} retention, "
+                f"{settings.new_per_day if settings else DEFAULT_NEW_PER_DAY} new cards a day",
                 True,
             ),
         ),

@@ -32,6 +32,7 @@ from bot.domain.exercises import exercise_header
 from bot.domain.snippets import snippet_from_argument
 from bot.domain.values import MemberRef
 from bot.services import Services
+from bot.services.admin import SetupChanges
 from bot.services.quizzes import Pending, Step
 
 log = logging.getLogger(__name__)
@@ -45,11 +46,13 @@ HELP = """\
 - `/notebook [id]` — the lesson as a Jupyter notebook file (its path is printed)
 - `/quiz [topic, lesson or number] [count]` — a few questions; type each answer
   (or a choice's number)
-- `/review` — the questions you missed that are due again
+- `/review` — the cards due today (spaced repetition), then new ones from finished lessons
 - `/daily` — today's challenge for the server; type your answer
 - `/topics` — the quiz topics
 - `/streak`, `/profile` — your streak, XP, lessons and accuracy
-- `/leaderboard [week|month|all]` — this server's leaderboard
+- `/streakmode daily|weekly [days]` — daily streaks, or N study days a week
+- `/leaderboard [week|month|rolling|all]` — this server's leaderboard
+- `/setup [timezone=ZONE] [retention=0.9] [newcards=10]` — the local server's settings
 - `/feed` — what the server's schedule posted since you last looked
 - `/timezone ZONE` — the IANA zone your days are counted in
 - `/exercise [id, track or lesson]` — your next coding exercises, or one of them;
@@ -146,6 +149,8 @@ class ConsoleSession:
             "daily": self._daily,
             "topics": self._topics,
             "streak": self._streak,
+            "streakmode": self._streakmode,
+            "setup": self._setup,
             "profile": self._profile,
             "leaderboard": self._leaderboard,
             "timezone": self._timezone,
@@ -228,6 +233,39 @@ class ConsoleSession:
 
     async def _streak(self, args: list[str], raw: str) -> Card:
         return await self.services.progress.streak_card(self.who)
+
+    async def _streakmode(self, args: list[str], raw: str) -> Card:
+        if not args:
+            raise UserError("Give a mode: `/streakmode daily` or `/streakmode weekly 3`.")
+        days = None
+        if len(args) > 1:
+            if not args[1].isdigit():
+                raise UserError(
+                    "The weekly target is a number of days, e.g. `/streakmode weekly 3`."
+                )
+            days = int(args[1])
+        return await self.services.progress.set_mode(self.who, args[0], days)
+
+    async def _setup(self, args: list[str], raw: str) -> Card:
+        """`/admin setup` in Discord: whoever runs the console runs its local server."""
+        values: dict[str, str] = {}
+        for arg in args:
+            key, sep, value = arg.partition("=")
+            if not sep or key not in ("timezone", "retention", "newcards"):
+                raise UserError(
+                    "Give settings as `name=value`: timezone, retention or newcards, "
+                    "e.g. `/setup retention=0.85 newcards=5`."
+                )
+            values[key] = value
+        try:
+            changes = SetupChanges(
+                timezone=values.get("timezone"),
+                retention=float(values["retention"]) if "retention" in values else None,
+                new_per_day=int(values["newcards"]) if "newcards" in values else None,
+            )
+        except ValueError:
+            raise UserError("retention is a number like 0.9, newcards a whole number.") from None
+        return await self.services.admin.setup(self.who.guild_id, changes)
 
     async def _profile(self, args: list[str], raw: str) -> Card:
         return await self.services.progress.profile_card(self.who)

@@ -53,6 +53,8 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Moderator 
         moderator_role="A role that may use /admin besides Manage Server",
         grace_hours="How late a timed post missed while the bot was down may still go out",
         announce_quizzes="Say in the channel when a member finishes a quiz (their score)",
+        retention="Reviews aim at this recall: 0.80 to 0.97, or 80 to 97 (default 0.9)",
+        new_cards="New review cards a member gets a day (default 10)",
     )
     async def setup_(
         self,
@@ -64,6 +66,8 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Moderator 
         moderator_role: discord.Role | None = None,
         grace_hours: app_commands.Range[int, 0, 48] | None = None,
         announce_quizzes: bool | None = None,
+        retention: app_commands.Range[float, 0.8, 97.0] | None = None,
+        new_cards: app_commands.Range[int, 0, 50] | None = None,
     ) -> None:
         changes = SetupChanges(
             lesson_channel_id=lessons.id if lessons else None,
@@ -73,6 +77,8 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Moderator 
             moderator_role_id=moderator_role.id if moderator_role else None,
             grace_hours=grace_hours,
             announce_quizzes=announce_quizzes,
+            retention=retention,
+            new_per_day=new_cards,
         )
         card = await self.bot.services.admin.setup(member_ref(interaction).guild_id, changes)
         await send_cards(interaction, card)

@@ -16,6 +16,7 @@ from bot.intents import MyRank
 PERIODS = [
     app_commands.Choice(name="this week", value="week"),
     app_commands.Choice(name="this month", value="month"),
+    app_commands.Choice(name="the last 30 days", value="rolling"),
     app_commands.Choice(name="all time", value="all"),
 ]
 

@@ -43,6 +43,25 @@ class Progress(commands.Cog):
         who = member_of(interaction, member) if member else member_ref(interaction)
         await send_cards(interaction, await self.bot.services.progress.streak_card(who))
 
+    @app_commands.command(
+        name="streakmode", description="Daily streaks, or a weekly target if you cannot study daily"
+    )
+    @app_commands.describe(mode="daily or weekly", days="Weekly mode: study days a week (1-6)")
+    @app_commands.choices(
+        mode=[
+            app_commands.Choice(name="daily", value="daily"),
+            app_commands.Choice(name="weekly", value="weekly"),
+        ]
+    )
+    async def streakmode(
+        self,
+        interaction: discord.Interaction[StudyBot],
+        mode: app_commands.Choice[str],
+        days: app_commands.Range[int, 1, 6] | None = None,
+    ) -> None:
+        card = await self.bot.services.progress.set_mode(member_ref(interaction), mode.value, days)
+        await send_cards(interaction, card)
+
     @app_commands.command(name="profile", description="XP, streak, lessons and quiz accuracy")
     @app_commands.describe(member="Whose profile; leave empty for yours")
     async def profile(
