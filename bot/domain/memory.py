@@ -90,8 +90,15 @@ def new_card(at: datetime) -> MemoryCard:
 def review(
     card: MemoryCard, correct: bool, at: datetime, desired_retention: float = DEFAULT_RETENTION
 ) -> tuple[MemoryCard, ReviewEntry]:
-    """The card after one graded answer at `at`, and the log entry of that review."""
+    """The card after one graded answer at `at`, and the log entry of that review.
+
+    An answer stamped before the card's last review (two answers to one item recorded at once,
+    their clocks read in the other order) counts as given at that last review: the log never
+    holds a negative elapsed time and the card's history never runs backwards.
+    """
     at = _utc(at)
+    if card.last_review is not None and at < card.last_review:
+        at = _utc(card.last_review)
     rating = Rating.Good if correct else Rating.Again
     after, _log = _scheduler(desired_retention).review_card(_to_fsrs(card), rating, at)
     lapsed = not correct and card.state == REVIEW

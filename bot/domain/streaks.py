@@ -62,7 +62,9 @@ class StreakEvent:
 
     freeze_spent: `day` is the missed date it covered, `count` the run it kept alive.
     freeze_earned: `day` the study day that earned it, `count` the run length (7, 14, ...).
-    restarted: `day` the first day of the new run, `count` the length of the run that ended.
+    restarted: `day` the study day that began the new run (weekly: the one that met its first
+    week's target; the run's `start` is that week's Monday), `count` the length of the run
+    that ended.
     milestone: `day` the study day that reached it, `count` the length reached (7, 30, 100).
     """
 
