@@ -75,6 +75,9 @@ async def test_a_console_story_on_each_database(db_url: str, clock: FrozenClock)
         assert "question 1 of 3" in quiz
         summary = await story.answer_all()
         assert "🏁 Quiz done: 3 of 3 right" in summary
+        fresh = await story.say("/review")  # new cards from the lesson just finished
+        assert "🔁 Review" in fresh and "0 due today" in fresh and " new" in fresh
+        assert "🏁 Review done" in await story.answer_all()
         assert "Nothing to review" in await story.say("/review")
         wrong = await story.say("/quiz 2 1")
         assert story.session.pending is not None
@@ -87,15 +90,16 @@ async def test_a_console_story_on_each_database(db_url: str, clock: FrozenClock)
         assert "❌ Not quite" in await story.say(bad)
         clock.advance(timedelta(days=1))
         review = await story.say("/review")
-        assert "🔁 Review" in review and "review 1 of 1" in review
-        assert "🏁 Review done: 1 of 1 right" in await story.answer_all()
+        assert "🔁 Review" in review and "1 due today" in review  # the miss, a day later
+        assert "review 1 of 3" in review and "2 new" in review  # the lesson's last new cards
+        assert "🏁 Review done: 3 of 3 right" in await story.answer_all()
         daily = await story.say("/daily")
         assert "📅 Daily challenge · 2026-11-24" in daily
         challenge, _count = await app.services.challenges.today(ADA.guild_id)
         answered = await story.say(right_answer(app.services.challenges.shown(challenge)))
         assert "✅ Challenge solved" in answered
         profile = await story.say("/profile")
-        assert "Lessons        1/" in profile and "Quiz accuracy  80% (4 of 5 right)" in profile
+        assert "Lessons        1/" in profile and "Quiz accuracy  94% (16 of 17 right)" in profile
         streak = await story.say("/streak")
         assert "Current  2 days" in streak
         assert "Traceback" not in story.buffer.getvalue()

@@ -24,6 +24,7 @@ from bot.curriculum.loader import load_curriculum
 from bot.curriculum.model import Curriculum, Exercise
 from bot.domain.exercises import Array, Column, Frame, Items, Pairs, Scalar, Series, Value, Verdict
 from bot.domain.values import MemberRef
+from bot.domain.xp import exercise_xp
 from bot.intents import OpenExercise, SubmitExercise
 from bot.runner.client import LocalRunner
 from bot.services import Services
@@ -282,19 +283,21 @@ async def test_a_member_submits_and_a_solve_pays_once_and_counts_as_study(
     assert [a.intent for a in wrong.card.actions] == [SubmitExercise(owner=7, exercise=ex.id)]
     assert wrong.announce is None
     assert (await store.member(ADA)).xp_total == 0
-    assert await store.activity_days(ADA) == [NOW.date()]  # an attempt is study
+    assert await store.activity_days(ADA) == []  # a failed attempt does not count the day
     assert (await exercises.form(ADA, ex.id)).code == ex.starter.strip()  # the last attempt
 
     right = await exercises.submit(ADA, ex.id, f"```python\n{ex.solution}\n```")
     assert right.card.title == f"✅ All {len(ex.cases)} cases pass"
-    assert ex.explanation[:40] in right.card.body and right.card.footer.startswith("+30 XP")
+    paid = exercise_xp(ex.difficulty)
+    assert ex.explanation[:40] in right.card.body and right.card.footer.startswith(f"+{paid} XP")
+    assert await store.activity_days(ADA) == [NOW.date()]  # a solve counts the day
     assert right.announce == "🧩 ada solved the exercise One\\-hot encode class labels"
     assert isinstance(right.card.actions[0].intent, OpenExercise)
-    assert (await store.member(ADA)).xp_total == 30
+    assert (await store.member(ADA)).xp_total == paid
 
     again = await exercises.submit(ADA, ex.id, ex.solution)
     assert again.card.footer.startswith("solved before: no new XP") and again.announce is None
-    assert (await store.member(ADA)).xp_total == 30
+    assert (await store.member(ADA)).xp_total == paid
     assert (await store.exercise_progress(ADA)) == {ex.id: True}
     assert "✅ solved" in (await exercises.show(ADA, ex.id)).footer
     listed = await exercises.list_card(ADA, "python")
@@ -340,7 +343,8 @@ async def test_a_console_story(services: Services) -> None:
     assert "🧩 Your next exercises" in text and "/exercise ID" in text
     assert f"🧩 {ex.title}" in text and f"📝 Submit: /submit {ex.id}" in text
     assert f"❌ 1 of {len(ex.cases)} cases pass" in text
-    assert f"✅ All {len(ex.cases)} cases pass" in text and "+15 XP" in text
+    paid = exercise_xp(ex.difficulty)
+    assert f"✅ All {len(ex.cases)} cases pass" in text and f"+{paid} XP" in text
     assert f"Your code does not define `{ex.function}`" in text  # the header alone is no code
-    assert "XP             15" in text
+    assert f"XP             {paid}" in text
     assert not any(mark in text for mark in OURS)

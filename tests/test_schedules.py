@@ -321,9 +321,9 @@ async def test_a_posted_leaderboard_carries_a_chart_with_alt_text(database: Data
     card = await services.leaderboard.card(GUILD, "week", chart=True)
     [image] = card.images
     assert image.data.startswith(b"\x89PNG\r\n\x1a\n") and len(image.data) > 5000
-    assert image.alt == "Bar chart of the leaderboard, this week: ada 15 XP, bob 5 XP."
+    assert image.alt == "Bar chart of the leaderboard, this week: ada 30 XP, bob 10 XP."
     mine = await services.leaderboard.my_rank(MemberRef(GUILD, 2, "bob"), "week")
-    assert "**#2** of 2 with **5 XP** this week" in mine.body and mine.ephemeral
+    assert "**#2** of 2 with **10 XP** this week" in mine.body and mine.ephemeral
 
 
 async def test_schedules_set_while_the_bot_was_down_apply_at_its_start(database: Database) -> None:

@@ -310,10 +310,14 @@ async def test_streak_cache_is_the_rebuild_of_the_days(database: Database) -> No
         await study_day(services, BOB, day)
     days = await store.activity_days(BOB)
     rebuilt, _events = rebuild(days)
-    assert await cache() == (rebuilt.current, rebuilt.best, rebuilt.last) == (
-        2,
-        3,
-        (START + timedelta(5)).date(),
+    assert (
+        await cache()
+        == (rebuilt.current, rebuilt.best, rebuilt.last)
+        == (
+            2,
+            3,
+            (START + timedelta(5)).date(),
+        )
     )
     assert await xp_of(services, BOB) == 5 * 3 * 10  # the replayed answers paid once
     await services.progress.set_timezone(BOB, "Pacific/Pago_Pago")  # UTC-11, from midnight

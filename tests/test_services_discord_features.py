@@ -16,11 +16,10 @@ from bot.cards import UserError
 from bot.curriculum.loader import load_curriculum
 from bot.domain.values import MemberRef
 from bot.services.admin import AdminService, ContentProblems, SetupChanges
-from bot.services.challenges import pick_daily
 from bot.settings import ROOT, Settings
 from bot.storage.db import Database
 from bot.storage.models import XpEvent
-from tests.support import RIGHT_TEXT, WRONG_TEXT, answer_item, make_services
+from tests.support import RIGHT_TEXT, WRONG_TEXT, answer_item, make_services, typed
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 GUILD = 10**17
@@ -165,7 +164,7 @@ async def test_profile_sums_up_a_member(database: Database) -> None:
     card = await services.progress.profile_card(ADA)
     assert card.title == "👤 ada"
     assert {f.name: f.value for f in card.fields} == {
-        "XP": "26",
+        "XP": "30",  # the lesson 20, a right answer 10 (difficulty 1), a wrong one nothing
         "Streak": "1 (best 1 day)",
         "Lessons": "1/3 done",
         "Quiz accuracy": "50% (1 of 2 right)",
