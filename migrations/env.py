@@ -51,9 +51,7 @@ def render_item(kind: str, obj: Any, autogen_context: AutogenContext) -> str | b
 DESCENDING_INDEXES = frozenset({"ix_xp_total_board"})
 
 
-def include_object(
-    obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any
-) -> bool:
+def include_object(obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
     return not (kind == "index" and name in DESCENDING_INDEXES)
 
 

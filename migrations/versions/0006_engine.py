@@ -35,7 +35,9 @@ _STR = sqlmodel.sql.sqltypes.AutoString
 def upgrade() -> None:
     with op.batch_alter_table("guild_settings") as batch:
         batch.add_column(sa.Column("retention", sa.Float(), nullable=False, server_default="0.9"))
-        batch.add_column(sa.Column("new_per_day", sa.Integer(), nullable=False, server_default="10"))
+        batch.add_column(
+            sa.Column("new_per_day", sa.Integer(), nullable=False, server_default="10")
+        )
         batch.add_column(sa.Column("rolling_day", sa.Date(), nullable=True))
     with op.batch_alter_table("members") as batch:
         batch.add_column(sa.Column("xp_reached_at", UTCDateTime(), nullable=True))
@@ -127,9 +129,7 @@ def upgrade() -> None:
         sa.Column("scheduled_days", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_review_logs")),
     )
-    op.create_index(
-        "ix_review_log_member", "review_logs", ["guild_id", "user_id", "item_id", "at"]
-    )
+    op.create_index("ix_review_log_member", "review_logs", ["guild_id", "user_id", "item_id", "at"])
     _carry_over()
     op.drop_table("review_cards")
     # The models set these in Python; the server defaults were only for the rows above.
