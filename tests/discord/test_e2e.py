@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from datetime import timedelta
 
 import pytest
 
 from bot.adapters.discord.ids import custom_id
-from bot.domain.progress import xp_for_answer
 from bot.domain.values import MemberRef
+from bot.domain.xp import DAILY_MAX_BONUS, quiz_xp
 from bot.intents import AnswerChoice, DailyChoice, DailyOpen, MarkDone, OpenAnswer, StartQuiz
 from tests.discord.conftest import Harness, answer_question, right_answer
 from tests.fakediscord import Reply
@@ -227,8 +228,10 @@ async def test_daily_challenge_counts_once(harness: Harness) -> None:
     assert first.ephemeral and first.embeds[0]["title"] == "✅ Challenge solved"
     second = await answer()
     assert second.ephemeral and "already answered today's challenge" in second.content
+    paid = re.match(r"\+(\d+) XP", first.embeds[0]["description"])
+    assert paid is not None and 30 <= int(paid[1]) <= 30 + DAILY_MAX_BONUS  # base + speed bonus
     profile = await fake.slash("profile", user=member)
-    assert field_value(profile.embeds[0], "XP") == "25"
+    assert field_value(profile.embeds[0], "XP") == paid[1]
 
 
 async def test_review_brings_back_a_missed_question(harness: Harness) -> None:
@@ -328,4 +331,4 @@ async def test_only_the_member_who_started_a_quiz_can_answer_it(harness: Harness
     run = await services.ctx.store.run(first.run)
     assert run is not None and run.step == 1 and run.results == "1"
     gained = (await services.ctx.store.member(ada_ref)).xp_total - xp_before
-    assert gained == xp_for_answer(True, question.difficulty)  # once, not twice
+    assert gained == quiz_xp(question.difficulty, True)  # once, not twice

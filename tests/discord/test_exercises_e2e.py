@@ -14,6 +14,7 @@ import pytest
 
 from bot.adapters.discord.ids import MENU_ID, custom_id
 from bot.domain.values import MemberRef
+from bot.domain.xp import exercise_xp
 from bot.intents import OpenExercise, SubmitExercise
 from tests.discord.conftest import Harness
 from tests.fakediscord.interactions import DEFERRED_CHANNEL_MESSAGE, MODAL
@@ -66,7 +67,8 @@ async def test_exercise_submit_wrong_then_right_with_xp_and_a_public_line(
     assert right.ephemeral and right.embeds[0]["title"] == (
         f"✅ All {len(exercise.cases)} cases pass"
     )
-    assert exercise.explanation[:30] in right.text and "+15 XP" in right.text
+    paid = exercise_xp(exercise.difficulty)
+    assert exercise.explanation[:30] in right.text and f"+{paid} XP" in right.text
     await fake.wait_until(
         lambda: len(fake.channel_messages(general)) > public_before, what="the public line"
     )
@@ -75,7 +77,7 @@ async def test_exercise_submit_wrong_then_right_with_xp_and_a_public_line(
         f"🧩 {ada.user.username} solved the exercise {exercise.title}"
     ]
     who = MemberRef(harness.study.guild.id, ada.user.id)
-    assert (await harness.app.services.ctx.store.member(who)).xp_total == 15
+    assert (await harness.app.services.ctx.store.member(who)).xp_total == paid
 
     message = await fake.post_message(
         general, ada, f"Mine:\n```python\n# exercise: {EXERCISE}\n{exercise.solution}```"

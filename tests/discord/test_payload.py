@@ -85,7 +85,7 @@ async def test_the_command_surface_is_the_issues(payload: list[dict[str, Any]]) 
         "/admin schedule off kind",
         "/admin schedule show",
         "/admin setup [lessons] [challenges] [leaderboards] [timezone] [moderator_role]"
-        " [grace_hours] [announce_quizzes]",
+        " [grace_hours] [announce_quizzes] [retention] [new_cards]",
         "/daily",
         "/exercise [exercise]",
         "/leaderboard [period]",
@@ -97,6 +97,7 @@ async def test_the_command_surface_is_the_issues(payload: list[dict[str, Any]]) 
         "/roadmap",
         "/run [code]",
         "/streak [member]",
+        "/streakmode mode [days]",
         "/timezone zone",
         "menu: Run code",
     ]
@@ -104,7 +105,7 @@ async def test_the_command_surface_is_the_issues(payload: list[dict[str, Any]]) 
     assert int(by_name["admin"]["default_member_permissions"]) == 1 << 5  # Manage Server
     assert all(c["contexts"] == [0] for c in payload)  # servers only
     periods = by_name["leaderboard"]["options"][0]["choices"]
-    assert [p["value"] for p in periods] == ["week", "month", "all"]
+    assert [p["value"] for p in periods] == ["week", "month", "rolling", "all"]
     count = by_name["quiz"]["options"][1]
     assert (count["min_value"], count["max_value"]) == (1, 10)
     autocompleted = {
