@@ -8,6 +8,7 @@ then the real `studybot` process starts on PostgreSQL, migrated and not.
 from __future__ import annotations
 
 import io
+import re
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -145,3 +146,29 @@ def test_the_zone_set_in_a_session_stays_for_the_next(tmp_path: Path) -> None:
     assert "Days are counted in Asia/Tokyo" in moved.stdout
     newcomer = studybot("console", "--user", "bob", "--timezone", "Nowhere/Land", env=env)
     assert newcomer.returncode == 2 and "not an IANA time zone" in newcomer.stderr
+
+
+async def test_three_reviews_on_their_due_days_space_out(
+    db_url: str, clock: FrozenClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A member answers a question right, then reviews it on each day it comes back: each
+    right answer sends it further away (FSRS-6 at 0.9: 2, 11, 46, then 163 days)."""
+    app = build_app(load_settings(database_url=db_url, runner_url=""), clock, random.Random(5))
+    try:
+        story = Story(app)
+        transcript = [f"== {clock.now():%a %d %b %Y}", await story.say("/quiz numpy 1")]
+        transcript.append(await story.answer_all())
+        waits = [int(m) for m in re.findall(r"Back in `?/review`? in (\d+) day", transcript[-1])]
+        for _round in range(3):
+            cards = await app.services.ctx.store.memory_cards(ADA)
+            [(_item, card)] = cards
+            clock.set(card.due)  # the day it comes back
+            transcript += [f"== {clock.now():%a %d %b %Y}", await story.say("/review")]
+            transcript.append(await story.answer_all())
+            waits += [int(m) for m in re.findall(r"review`? in (\d+) day", transcript[-1])]
+        assert len(waits) == 4 and waits == sorted(waits) and len(set(waits)) == 4, waits
+        with capsys.disabled():
+            if db_url.startswith("sqlite"):
+                print("\n" + "\n".join(transcript))
+    finally:
+        await app.aclose()

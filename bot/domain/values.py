@@ -41,6 +41,7 @@ class Recorded:
     xp_total: int
     streak: int = 0  # the streak after it (the cached run length)
     events: tuple[StreakEvent, ...] = ()  # what it did to the streak: freezes, milestones
+    next_due: datetime | None = None  # when the item's review card comes back
 
 
 @dataclass(frozen=True)

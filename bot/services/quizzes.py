@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 
 from bot.cards import Action, Card, Style, Tone, UserError, escape_markdown, not_yours
 from bot.domain.quiz import AnswerFormatError, Kind, Question, grade, shuffled
-from bot.domain.values import Judged, MemberRef, RunState, StepOutcome
+from bot.domain.streaks import StreakEvent
+from bot.domain.values import Judged, MemberRef, Recorded, RunState, StepOutcome
 from bot.domain.xp import quiz_xp, review_xp
 from bot.intents import MAX_COUNT, AnswerChoice, OpenAnswer, StartQuiz
 from bot.services.context import Context
@@ -249,10 +250,20 @@ class QuizService:
         else:
             title, tone = "❌ Not quite", Tone.WARNING
             body = f"{answer_and_key(question, judged.answer)}\n\n{question.explanation}"
+        if recorded.new:
+            body += self._afterwards(who, recorded)
         gained = f"+{recorded.xp_awarded} XP" if recorded.new else "answered before: no new XP"
         return Card(
             title=title, body=body, footer=f"{gained} · {recorded.xp_total} XP in all", tone=tone
         )
+
+    def _afterwards(self, who: MemberRef, recorded: Recorded) -> str:
+        """What the answer set going: when the question comes back, and the streak's news."""
+        lines = [streak_news(event) for event in recorded.events]
+        if recorded.next_due is not None:
+            days = max(1, round((recorded.next_due - self.ctx.clock.now()).total_seconds() / 86400))
+            lines.append(f"🔁 Back in `/review` in {days} day{'s' * (days != 1)}.")
+        return "".join(f"\n-# {line}" for line in lines if line)
 
     def summary_card(self, run: RunState) -> Card:
         """The end of a run: the score, the questions missed, and another run of the same."""
@@ -307,6 +318,17 @@ class QuizService:
         if len(first) > PROMPT_PREVIEW:
             first = first[: PROMPT_PREVIEW - 1] + "…"
         return first
+
+
+def streak_news(event: StreakEvent) -> str:
+    """One line about what an answer did to the streak (freezes, milestones, restarts)."""
+    if event.kind == "freeze_spent":
+        return f"🧊 A freeze covered {event.day:%a %d %b}: your streak goes on."
+    if event.kind == "freeze_earned":
+        return f"🧊 {event.count} days in a row: you earned a streak freeze."
+    if event.kind == "milestone":
+        return f"🏅 Streak milestone: {event.count}!"
+    return ""
 
 
 @dataclass(frozen=True)

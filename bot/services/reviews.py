@@ -82,7 +82,7 @@ class ReviewService:
         run = await self.ctx.store.start_run(who, "review", "", plan, self.ctx.clock.now())
         pending = self.quizzes.pending(who, run)
         card = self.quizzes.question_card(who, run)
-        card = replace(card, footer=f"{summary(queue)}\n{card.footer}")
+        card = replace(card, footer=f"{summary(queue)} · {card.footer}")
         return Step(cards=(card,), pending=pending)
 
     def _nothing(self, queue: ReviewQueue) -> Card:

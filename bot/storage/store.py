@@ -294,13 +294,16 @@ class Store:
         return local_day(at, member_zone(name, _text(row[1])))
 
     @staticmethod
-    def _recorded(who: engine.Who, new: bool, awarded: int, total: int) -> Recorded:
+    def _recorded(
+        who: engine.Who, new: bool, awarded: int, total: int, due: datetime | None = None
+    ) -> Recorded:
         return Recorded(
             new=new,
             xp_awarded=awarded,
             xp_total=total,
             streak=who.streak.current,
             events=tuple(who.events),
+            next_due=due,
         )
 
     def _answer(
@@ -327,9 +330,10 @@ class Store:
             return self._recorded(member, False, 0, member.xp_total)
         reason = "review" if source == "review" else "quiz"
         awarded = engine.award(tx, member, reason, ref, judged.xp, at)
-        engine.remember(tx, member, judged.item_id, "quiz", source, judged.correct, at)
+        card = engine.remember(tx, member, judged.item_id, "quiz", source, judged.correct, at)
         engine.study(tx, member, at, answers=1)
-        return self._recorded(member, True, awarded, engine.save(tx, member, at))
+        total = engine.save(tx, member, at)
+        return self._recorded(member, True, awarded, total, card.due)
 
     # -- members and guilds --------------------------------------------------------------
 
