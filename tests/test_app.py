@@ -8,8 +8,8 @@ then the real `studybot` process starts on PostgreSQL, migrated and not.
 from __future__ import annotations
 
 import io
-import re
 import random
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
