@@ -17,6 +17,7 @@ from sqlalchemy.engine import URL
 from sqlmodel import SQLModel
 
 import bot.storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
+import bot.storage.portfolio  # noqa: F401  (the portfolio board's tables live beside it)
 from bot.settings import load_settings
 from bot.storage.db import make_engine
 from bot.storage.types import UTCDateTime
