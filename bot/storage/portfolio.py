@@ -350,9 +350,7 @@ class PortfolioStore:
             )
             chosen = session.execute(
                 select(P.id)
-                .where(
-                    col(P.guild_id) == who.guild_id, col(P.user_id) != who.user_id, ~reviewed
-                )
+                .where(col(P.guild_id) == who.guild_id, col(P.user_id) != who.user_id, ~reviewed)
                 .order_by(counted, col(P.created_at), col(P.id))
                 .limit(1)
             ).scalar_one_or_none()
@@ -421,9 +419,7 @@ class PortfolioStore:
         however often or concurrently the button is pressed."""
 
         def work(session: Session) -> Marked:
-            found = self._reviews(
-                session, col(R.id) == review_id, col(R.guild_id) == who.guild_id
-            )
+            found = self._reviews(session, col(R.id) == review_id, col(R.guild_id) == who.guild_id)
             if not found:
                 return Marked("missing")
             review = found[0]
