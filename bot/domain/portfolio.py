@@ -212,10 +212,14 @@ def parse_score(raw: str | int) -> int:
     return int(text)
 
 
+def check_comment(raw: str) -> str:
+    return _bounded("The comment", clean_text(raw), COMMENT_MAX)
+
+
 def check_review(marks: Mapping[str, str | int], comment: str) -> tuple[Scores, str]:
     """Four scores (by criterion key) and a comment, or one sentence on what is missing."""
     scores = Scores(**{key: parse_score(marks.get(key, "")) for key in CRITERION_KEYS})
-    return scores, _bounded("The comment", clean_text(comment), COMMENT_MAX)
+    return scores, check_comment(comment)
 
 
 @dataclass(frozen=True)
