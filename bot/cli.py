@@ -414,11 +414,11 @@ GuildOption = Annotated[int, typer.Option("--guild", help="The server's id (the 
 @schedule_app.command("set")
 def schedule_set(
     guild: GuildOption,
-    kind: Annotated[str, typer.Argument(help="lessons, challenge or leaderboard")],
+    kind: Annotated[str, typer.Argument(help="lessons, challenge, leaderboard or showcase")],
     time: Annotated[str, typer.Option(help="HH:MM in the server's zone.")],
     channel: Annotated[int | None, typer.Option(help="The channel id (none: the console).")] = None,
     days: Annotated[
-        str, typer.Option(help="daily, weekdays or mon,wed,fri (leaderboard: its day).")
+        str, typer.Option(help="daily, weekdays or mon,wed,fri (leaderboard, showcase: its day).")
     ] = "daily",
     track: Annotated[str | None, typer.Option(help="lessons: the track to start at.")] = None,
     period: Annotated[str, typer.Option(help="leaderboard: week, month or all.")] = "week",
@@ -434,6 +434,8 @@ def schedule_set(
             return await schedules.set_challenge(guild, channel, time)
         if wanted == "leaderboard":
             return await schedules.set_leaderboard(guild, channel, days, time, period)
+        if wanted == "showcase":
+            return await schedules.set_showcase(guild, channel, days, time)
         return await schedules.off(guild, wanted)  # refuses with the list of kinds
 
     _with_services(work)
@@ -448,7 +450,7 @@ def schedule_show(guild: GuildOption) -> None:
 @schedule_app.command("off")
 def schedule_off(
     guild: GuildOption,
-    kind: Annotated[str, typer.Argument(help="lessons, challenge or leaderboard")],
+    kind: Annotated[str, typer.Argument(help="lessons, challenge, leaderboard or showcase")],
 ) -> None:
     """Stop one of a server's schedules."""
     _with_services(lambda services: services.schedules.off(guild, kind))

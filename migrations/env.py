@@ -16,7 +16,9 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import URL
 from sqlmodel import SQLModel
 
-import bot.storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
+# Imported for their side effect: every table registers itself on SQLModel.metadata.
+import bot.storage.models
+import bot.storage.portfolio  # noqa: F401  (the portfolio board keeps its tables in its room)
 from bot.settings import load_settings
 from bot.storage.db import make_engine
 from bot.storage.types import UTCDateTime

@@ -122,8 +122,8 @@ def test_run_without_a_token_explains_and_exits_2() -> None:
 def test_db_commands_on_a_fresh_file(tmp_path: Path) -> None:
     env = {"STUDYBOT_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
     assert studybot("db", "current", env=env).stdout.strip() == "base (empty)"
-    assert studybot("db", "upgrade", env=env).stdout.strip() == "at revision 0006"
-    assert studybot("db", "current", env=env).stdout.strip() == "0006"
+    assert studybot("db", "upgrade", env=env).stdout.strip() == "at revision 0007"
+    assert studybot("db", "current", env=env).stdout.strip() == "0007"
     assert studybot("db", "downgrade", "base", env=env).stdout.strip() == "at revision base"
 
 

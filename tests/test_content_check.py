@@ -124,13 +124,18 @@ def _dot_product_generator(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setitem(generators.REGISTRY, "dot_product", stand_in)
 
 
+def plant(root: Path, monkeypatch: pytest.MonkeyPatch, files: Mapping[str, str] = FILES) -> Path:
+    """Write a tree of content files and work inside it, so paths print relative."""
+    for name, text in files.items():
+        write(root, name, text)
+    monkeypatch.chdir(root)
+    return root
+
+
 @pytest.fixture
 def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A minimal valid tree, with the working folder inside it so paths print relative."""
-    for name, text in FILES.items():
-        write(tmp_path, name, text)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    """A minimal valid tree."""
+    return plant(tmp_path, monkeypatch)
 
 
 def write(root: Path, name: str, text: str) -> None:

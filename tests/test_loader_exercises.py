@@ -12,7 +12,7 @@ import pytest
 
 from bot.curriculum.check import run_check
 from bot.curriculum.loader import load_curriculum
-from tests.test_content_check import FILES, edit, problems, write
+from tests.test_content_check import FILES, edit, plant, problems, write
 
 EXERCISES = "quizzes/exercises/stack.yaml"
 
@@ -51,10 +51,7 @@ exercises:
 @pytest.fixture
 def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The valid tree of `test_content_check` with one exercise file beside the banks."""
-    for name, text in {**FILES, EXERCISES: STACK_EXERCISES}.items():
-        write(tmp_path, name, text)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return plant(tmp_path, monkeypatch, {**FILES, EXERCISES: STACK_EXERCISES})
 
 
 def test_valid_exercise_loads(tree: Path) -> None:

@@ -18,7 +18,7 @@ from bot.curriculum.generators import Draft, Generator
 from bot.curriculum.loader import load_curriculum
 from bot.curriculum.schema import ChoiceItem, GeneratorItem, NumericItem, OutputItem, TextItem
 from bot.domain.quiz import Kind
-from tests.test_content_check import BANK, FILES, NUMPY, VECTORS, edit, problems, write
+from tests.test_content_check import BANK, NUMPY, VECTORS, edit, plant, problems
 
 EXTRA_ITEM = """\
   - id: vec-norm
@@ -33,10 +33,7 @@ EXTRA_ITEM = """\
 @pytest.fixture
 def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The valid tree of `test_content_check`, with the working folder inside it."""
-    for name, text in FILES.items():
-        write(tmp_path, name, text)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return plant(tmp_path, monkeypatch)
 
 
 def add_item(root: Path, text: str = EXTRA_ITEM) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.curriculum.yamlsource import Document, Finding, parse_mapping
-from tests.test_content_check import BANK, FILES, VECTORS, edit, problems, write
+from tests.test_content_check import BANK, VECTORS, edit, plant, problems
 
 SAMPLE = """\
 # a comment first
@@ -131,10 +131,7 @@ def test_keys_must_be_strings() -> None:
 @pytest.fixture
 def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The valid tree of `test_content_check`, with the working folder inside it."""
-    for name, text in FILES.items():
-        write(tmp_path, name, text)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return plant(tmp_path, monkeypatch)
 
 
 def test_duplicate_key_in_front_matter_is_a_line_of_the_markdown_file(tree: Path) -> None:

@@ -18,8 +18,9 @@ from bot.settings import ROOT
 from bot.storage import migrate
 from bot.storage.db import Database, DatabaseUnavailable, make_engine
 from bot.storage.models import Member, XpEvent
+from bot.storage.portfolio import PortfolioProject  # noqa: F401  (its tables on the metadata)
 
-HEAD = "0006"
+HEAD = "0007"
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/x"
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 

@@ -4,7 +4,8 @@ A timetable is a local time of day and a set of weekdays. Its fire instants are 
 date in the server's IANA zone: a time that a spring-forward night skips fires at the first
 instant after the gap (02:30 becomes 03:30), and a time that a fall-back night repeats fires at
 its first occurrence, so every local date fires at most once. Each post has a key (the local
-date, or the ISO week or month for a leaderboard) that the deliveries table makes unique.
+date, the ISO week or month of a leaderboard, the ISO week of a showcase) that the deliveries
+table makes unique.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Kind(StrEnum):
     LESSONS = "lessons"
     CHALLENGE = "challenge"
     LEADERBOARD = "leaderboard"
+    SHOWCASE = "showcase"
 
 
 class Period(StrEnum):
@@ -174,4 +176,6 @@ def delivery_key(kind: Kind, fire: datetime, zone: ZoneInfo, period: Period | No
     day = fire.astimezone(zone).date()
     if kind is Kind.LEADERBOARD:
         return period_key(period or Period.WEEK, day)
+    if kind is Kind.SHOWCASE:  # weekly: one post per ISO week, whichever day it is set for
+        return f"{kind.value}:{period_key(Period.WEEK, day).removeprefix('week:')}"
     return f"{kind.value}:{day.isoformat()}"

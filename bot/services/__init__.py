@@ -12,6 +12,7 @@ from bot.services.context import Context
 from bot.services.exercises import ExerciseService
 from bot.services.leaderboard import LeaderboardService
 from bot.services.lessons import LessonService
+from bot.services.portfolio import PortfolioService
 from bot.services.progress import ProgressService
 from bot.services.quizzes import QuizService
 from bot.services.reminders import ReminderService
@@ -34,6 +35,7 @@ class Services:
     schedules: ScheduleService
     reminders: ReminderService
     exercises: ExerciseService
+    portfolio: PortfolioService
 
     @classmethod
     def build(
@@ -48,6 +50,7 @@ class Services:
         challenges = ChallengeService(ctx, quizzes)
         leaderboard = LeaderboardService(ctx)
         runs = RunService(ctx, runner)
+        portfolio = PortfolioService(ctx)
         return cls(
             ctx=ctx,
             lessons=lessons,
@@ -58,7 +61,8 @@ class Services:
             leaderboard=leaderboard,
             runs=runs,
             admin=AdminService(ctx, reload_content),
-            schedules=ScheduleService(ctx, lessons, challenges, leaderboard, lease),
+            schedules=ScheduleService(ctx, lessons, challenges, leaderboard, lease, portfolio),
             reminders=ReminderService(ctx),
             exercises=ExerciseService(ctx, runs),
+            portfolio=portfolio,
         )

@@ -5,7 +5,8 @@ key in `deliveries` (see `TimedStore.claim`): the first process to claim it post
 finds it done or busy, a claim whose lease ran out is looked for in the channel before it is
 posted again. Late posts (the bot was down) go out within their window and are otherwise
 skipped, once, with the reason logged:
-- a lesson or a leaderboard: within the server's grace window (default 6 hours);
+- a lesson, a leaderboard or the portfolio showcase: within the server's grace window (default
+  6 hours);
 - the daily challenge: until its local day ends (it is that day's challenge).
 """
 
@@ -39,6 +40,7 @@ from bot.services.challenges import ChallengeService
 from bot.services.context import Context
 from bot.services.leaderboard import PERIODS, LeaderboardService
 from bot.services.lessons import LessonService
+from bot.services.portfolio import PortfolioService
 from bot.storage.timed import PickRef, TimedStore
 
 log = logging.getLogger(__name__)
@@ -120,12 +122,14 @@ class ScheduleService:
         challenges: ChallengeService,
         leaderboard: LeaderboardService,
         lease: timedelta = DEFAULT_LEASE,
+        portfolio: PortfolioService | None = None,
     ) -> None:
         self.ctx = ctx
         self.lessons = lessons
         self.challenges = challenges
         self.leaderboard = leaderboard
         self.lease = lease
+        self.portfolio = portfolio or PortfolioService(ctx)
 
     @property
     def timed(self) -> TimedStore:
@@ -196,6 +200,28 @@ class ScheduleService:
         row = await self.timed.save_schedule(guild_id, Kind.LEADERBOARD, values, self._now())
         return await self._saved(row)
 
+    async def set_showcase(
+        self,
+        guild_id: int,
+        channel_id: int | None,
+        day: str,
+        at_time: str,
+        by: int | None = None,
+    ) -> Card:
+        """A weekly post of the best-reviewed new portfolio projects (one per ISO week)."""
+        hour, minute, day_set = self._when(at_time, day)
+        values = {
+            "channel_id": channel_id,
+            "hour": hour,
+            "minute": minute,
+            "days": days_text(day_set),
+            "track": None,
+            "period": None,
+            "configured_by": by,
+        }
+        row = await self.timed.save_schedule(guild_id, Kind.SHOWCASE, values, self._now())
+        return await self._saved(row)
+
     async def off(self, guild_id: int, kind: str) -> Card:
         which = self._kind(kind)
         row = await self.timed.switch_off(guild_id, which, None, self._now())
@@ -221,6 +247,7 @@ class ScheduleService:
                 Kind.LESSONS: f"lessons from `{row.track or 'the start'}`",
                 Kind.CHALLENGE: "the daily challenge",
                 Kind.LEADERBOARD: f"the leaderboard, {PERIODS.get(row.period or 'week')}",
+                Kind.SHOWCASE: "the portfolio showcase",
             }[Kind(row.kind)]
             line = f"{what} in {where}, {timetable.days_text} at {timetable.time_text} ({zone.key})"
             if row.enabled:
@@ -268,6 +295,8 @@ class ScheduleService:
                     )
                 elif row.kind == Kind.CHALLENGE:
                     what = "daily challenge"
+                elif row.kind == Kind.SHOWCASE:
+                    what = f"portfolio showcase ({delivery_key(Kind.SHOWCASE, fire, zone)})"
                 else:
                     period = Period(row.period or "week")
                     key = delivery_key(Kind.LEADERBOARD, fire, zone, period)
@@ -299,7 +328,8 @@ class ScheduleService:
             return Kind(text.strip().lower())
         except ValueError:
             raise UserError(
-                f"`{text.strip()}` is not a schedule: use lessons, challenge or leaderboard."
+                f"`{text.strip()}` is not a schedule: use lessons, challenge, leaderboard or "
+                "showcase."
             ) from None
 
     def _first_lesson(self, track: str | None) -> str:
@@ -363,6 +393,9 @@ class ScheduleService:
             return []
         if kind is Kind.CHALLENGE:
             return await self._challenge(row, key, fire, zone, now)
+        if kind is Kind.SHOWCASE:
+            claim = await self.timed.claim(row, kind, key, fire, now, self.lease)
+            return await self._showcase(row, key, claim, now)
         claim = await self.timed.claim(
             row, kind, key, fire, now, self.lease, self._lesson_pick(row)
         )
@@ -416,6 +449,34 @@ class ScheduleService:
         detail = f"missed by {hours:.1f} h, beyond its window"
         if await self.timed.skip(row.guild_id, kind, key, fire, detail, now):
             log.warning("guild %d: %s %s not posted: %s", row.guild_id, kind.value, key, detail)
+
+    async def _showcase(
+        self, row: ScheduleRow, key: str, claim: Claim, now: datetime
+    ) -> list[Post]:
+        """The week's showcase, or nothing (recorded as skipped) when no new project has a
+        review: an empty board every week would only be noise in the channel."""
+        if claim.status not in ("new", "stale"):
+            return []
+        card = await self.portfolio.showcase(row.guild_id, key, now)
+        if card is None:
+            assert claim.delivery_id is not None
+            await self.timed.record(claim.delivery_id, "skipped", now, detail="nothing reviewed")
+            return []
+        return [
+            Post(
+                delivery_id=claim.delivery_id,
+                schedule_id=row.id,
+                guild_id=row.guild_id,
+                kind=Kind.SHOWCASE.value,
+                key=key,
+                channel_id=row.channel_id,
+                cards=(card,),
+                nonce=nonce_of(row.guild_id, Kind.SHOWCASE.value, key),
+                title=card.title,
+                claimed_at=claim.claimed_at,
+                look_first=claim.status == "stale",
+            )
+        ]
 
     def _lesson_pick(self, row: ScheduleRow) -> PickRef:
         def pick(cursor: str | None) -> tuple[str | None, str | None]:
@@ -564,6 +625,8 @@ class ScheduleService:
         claim = await self.timed.claim(row, kind, key, fire, now, self.lease)
         if claim.status != "stale":
             return []
+        if kind is Kind.SHOWCASE:
+            return await self._showcase(row, key, claim, now)
         if kind is Kind.LEADERBOARD:
             card = await self.leaderboard.card(row.guild_id, row.period or "week", chart=True)
             return [

@@ -84,12 +84,17 @@ async def test_the_command_surface_is_the_issues(payload: list[dict[str, Any]]) 
         "/admin schedule lessons channel time [days] [track]",
         "/admin schedule off kind",
         "/admin schedule show",
+        "/admin schedule showcase channel day time",
         "/admin setup [lessons] [challenges] [leaderboards] [timezone] [moderator_role]"
         " [grace_hours] [announce_quizzes] [retention] [new_cards]",
         "/daily",
         "/exercise [exercise]",
         "/leaderboard [period]",
         "/lesson [lesson]",
+        "/portfolio edit project",
+        "/portfolio review",
+        "/portfolio show [member]",
+        "/portfolio submit",
         "/profile [member]",
         "/quiz [topic] [count]",
         "/remind switch",
@@ -121,6 +126,7 @@ async def test_the_command_surface_is_the_issues(payload: list[dict[str, Any]]) 
         ("timezone", "zone"),
         ("admin", "timezone"),
         ("admin", "track"),
+        ("portfolio", "project"),
     }
 
 

@@ -63,6 +63,7 @@ NUMBER = 10
 ATTACHMENT = 11
 
 _SELECTS = (3, 5, 6, 7, 8)
+RADIO_GROUP = 21  # modals only (in a label): one option's value, or none
 
 
 @dataclass(eq=False)
@@ -408,7 +409,8 @@ class InteractionHelpers:
     ) -> Reply:
         """Fill in and submit the modal the bot opened with `custom_id`.
 
-        `values` maps each field's custom_id to its text (or to a list for a select in a label).
+        `values` maps each field's custom_id to its text (or to a list for a select in a label,
+        or to an option's value for a radio group).
         The submission mirrors the modal's layout (action rows or labels). The default user is
         whoever the modal was shown to.
         """
@@ -833,12 +835,20 @@ def _modal_submission(
     """The `components` of a modal submit, mirroring the layout the bot sent."""
     fields: dict[str, dict[str, Any]] = {}
     for component in walk_components(modal.get("components") or []):
-        if "custom_id" in component and component.get("type") in (4, *_SELECTS):
+        if "custom_id" in component and component.get("type") in (4, RADIO_GROUP, *_SELECTS):
             fields[component["custom_id"]] = component
     unknown = [k for k in values if k not in fields]
     if unknown:
         raise ValueError(f"the modal has no fields {unknown}; it has {list(fields)}")
     for custom_id, spec in fields.items():
+        if spec.get("type") == RADIO_GROUP:
+            chosen = values.get(custom_id)
+            offered = [o["value"] for o in spec.get("options") or []]
+            if chosen is None and spec.get("required", True):
+                raise ValueError(f"radio group {custom_id!r} is required")
+            if chosen is not None and chosen not in offered:
+                raise ValueError(f"{chosen!r} is not an option of {custom_id!r}: {offered}")
+            continue
         if spec.get("type") != 4:
             continue
         text = values.get(custom_id, spec.get("value"))
@@ -862,6 +872,8 @@ def _modal_submission(
         given = values.get(custom_id, component.get("value"))
         if component["type"] == 4:
             result["value"] = given or ""
+        elif component["type"] == RADIO_GROUP:
+            result["value"] = given
         else:
             result["values"] = [given] if isinstance(given, str) else list(given or [])
         return result

@@ -294,7 +294,7 @@ def modal_problems(data: dict[str, Any]) -> list[Problem]:
             problems += _length_between(
                 (*where, "custom_id"), item.get("custom_id"), 1, CUSTOM_ID_MAX
             )
-            if "label" in item:
+            if item.get("label") is not None or row.get("type") != 18:  # a label names it
                 problems += _length_between(
                     (*where, "label"), item.get("label"), 1, TEXT_INPUT_LABEL_MAX
                 )

@@ -24,6 +24,7 @@ from bot.intents import (
     StartReview,
     SubmitExercise,
 )
+from bot.services.portfolio import EditProject, MarkHelpful, RateProject, ReviewProject
 
 _BORDER = {
     Tone.INFO: "bright_black",
@@ -134,6 +135,12 @@ def command_for(intent: Intent) -> str | None:
         return f"/exercise {intent.exercise}"
     if isinstance(intent, SubmitExercise):
         return f"/submit {intent.exercise}"
+    if isinstance(intent, EditProject):
+        return f"/portfolio edit {intent.project}" if intent.project else "/portfolio submit"
+    if isinstance(intent, RateProject | ReviewProject):
+        return f"/portfolio review {intent.project}"
+    if isinstance(intent, MarkHelpful):
+        return f"/portfolio helpful {intent.review}"
     return None  # answers (type them), pagers (a terminal shows the whole lesson)
 
 

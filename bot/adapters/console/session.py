@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot.adapters.console.feed import catch_up
+from bot.adapters.console.portfolio import PortfolioConsole
 from bot.adapters.console.render import print_card
 from bot.cards import Card, UserError
 from bot.domain.exercises import exercise_header
@@ -59,6 +60,9 @@ HELP = """\
   `/submit ID` collects your code until `/end` (or `/submit ID CODE`) and checks it
 - `/run CODE` — run a Python snippet (numpy, pandas, scikit-learn, matplotlib, seaborn);
   `/run` alone collects lines until `/end`; plots are saved to files; `/again` runs it again
+- `/portfolio submit` / `edit ID` — a project, asked field by field; `/portfolio review [ID]`
+  — someone else's project, four scores 1–4 and a comment; `/portfolio show [NAME]`;
+  `/portfolio helpful REVIEW-ID`; `/cancel` leaves a form
 - `/help`, `/quit`
 """
 BARE_COMMANDS = {"quit", "exit", "help"}
@@ -107,7 +111,8 @@ class TerminalLines:
             return None
 
 
-Handler = Callable[[list[str], str], Awaitable[Card | Step | None]]
+Reply = Card | Step | tuple[Card, ...] | None
+Handler = Callable[[list[str], str], Awaitable[Reply]]
 
 
 @dataclass
@@ -139,6 +144,9 @@ class ConsoleSession:
         self.collecting: Collecting | None = None
         self.last_code: str | None = None
         self.running: asyncio.Task[Card] | None = None
+        self.portfolio = PortfolioConsole(
+            services, who, self._line, lambda card: print_card(self.out, card)
+        )
         self.handlers: dict[str, Handler] = {
             "help": self._help,
             "roadmap": self._roadmap,
@@ -160,6 +168,7 @@ class ConsoleSession:
             "again": self._again,
             "feed": self._feed,
             "notebook": self._notebook,
+            "portfolio": self.portfolio.command,
         }
 
     # -- commands ------------------------------------------------------------------------
@@ -368,6 +377,12 @@ class ConsoleSession:
             if collected.exercise is not None:
                 return await self._show(self._submit_code(collected.exercise, code), "/submit")
             return await self._show(self._run_code(code), "/run")
+        if self.portfolio.form is not None:  # a portfolio form asks line by line
+            if line.strip() == "/cancel":
+                self.portfolio.cancel()
+                return True
+            if line.strip() not in ("/quit", "/exit"):
+                return await self._show(self.portfolio.answer(line), "/portfolio form")
         line = line.strip()
         if not line:
             return True
@@ -393,7 +408,10 @@ class ConsoleSession:
     def _say(self, message: str) -> None:
         self.out.print(f"[yellow]{escape(message)}[/yellow]", highlight=False)
 
-    async def _show(self, pending: Awaitable[Card | Step | None], line: str) -> bool:
+    def _line(self, message: str) -> None:
+        self.out.print(escape(message), highlight=False, soft_wrap=True)
+
+    async def _show(self, pending: Awaitable[Reply], line: str) -> bool:
         """Await a reply and print it; a UserError is one line, anything else goes to the log."""
         try:
             reply = await pending
@@ -409,6 +427,8 @@ class ConsoleSession:
             if reply.pending is not None:
                 self.daily = None
             cards: tuple[Card, ...] = reply.cards
+        elif isinstance(reply, tuple):
+            cards = reply
         else:
             cards = (reply,) if reply is not None else ()
         try:

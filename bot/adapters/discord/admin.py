@@ -239,6 +239,28 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Moderator 
         )
         await send_cards(interaction, card)
 
+    @schedule.command(name="showcase", description="Post the best-reviewed new projects weekly")
+    @app_commands.describe(
+        channel="Where the showcase is posted",
+        day="A weekday (mon … sun)",
+        time="HH:MM in the server's time zone",
+    )
+    async def schedule_showcase(
+        self,
+        interaction: discord.Interaction[StudyBot],
+        channel: discord.TextChannel,
+        day: str,
+        time: str,
+    ) -> None:
+        card = await self.bot.services.schedules.set_showcase(
+            member_ref(interaction).guild_id,
+            self._postable(interaction, channel),
+            day,
+            time,
+            by=interaction.user.id,
+        )
+        await send_cards(interaction, card)
+
     @schedule.command(name="show", description="This server's schedules and their next posts")
     async def schedule_show(self, interaction: discord.Interaction[StudyBot]) -> None:
         card = await self.bot.services.schedules.show(member_ref(interaction).guild_id)
@@ -250,6 +272,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Moderator 
             app_commands.Choice(name="lessons", value="lessons"),
             app_commands.Choice(name="challenge", value="challenge"),
             app_commands.Choice(name="leaderboard", value="leaderboard"),
+            app_commands.Choice(name="showcase", value="showcase"),
         ]
     )
     async def schedule_off(
