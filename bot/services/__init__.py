@@ -18,6 +18,7 @@ from bot.services.reminders import ReminderService
 from bot.services.reviews import ReviewService
 from bot.services.runs import RunService
 from bot.services.schedules import DEFAULT_LEASE, ScheduleService
+from bot.services.stats import StatsService
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Services:
     schedules: ScheduleService
     reminders: ReminderService
     exercises: ExerciseService
+    stats: StatsService
 
     @classmethod
     def build(
@@ -61,4 +63,5 @@ class Services:
             schedules=ScheduleService(ctx, lessons, challenges, leaderboard, lease),
             reminders=ReminderService(ctx),
             exercises=ExerciseService(ctx, runs),
+            stats=StatsService(ctx),
         )
