@@ -86,6 +86,7 @@ async def test_the_command_surface_is_the_issues(payload: list[dict[str, Any]]) 
         "/admin schedule show",
         "/admin setup [lessons] [challenges] [leaderboards] [timezone] [moderator_role]"
         " [grace_hours] [announce_quizzes]",
+        "/admin stats",
         "/daily",
         "/exercise [exercise]",
         "/leaderboard [period]",
