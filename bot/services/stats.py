@@ -127,12 +127,13 @@ def guild_stats(
         )
         for track in curriculum.tracks
     )
-    keys = {item: unit_key(curriculum, item) for item in {a.item_id for a in facts.answers}}
+    answers = facts.answers
+    keys = {item: unit_key(curriculum, item) for item in set(answers.item_ids)}
     responses = pd.DataFrame(
         {
-            "member": [a.user_id for a in facts.answers],
-            "unit": [keys[a.item_id] for a in facts.answers],
-            "correct": [a.correct for a in facts.answers],
+            "member": pd.Series(answers.user_ids, dtype="int64"),
+            "unit": pd.Series(answers.item_ids, dtype=object).map(keys),
+            "correct": pd.Series(answers.correct, dtype=bool),
         }
     )
     analysis = analyse(responses, rasch=rasch)

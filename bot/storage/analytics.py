@@ -21,14 +21,17 @@ from bot.storage.db import Database
 
 
 @dataclass(frozen=True)
-class Answer:
-    """One answer: who, to which item and seed, right or not. `seed` is None for a quiz
-    attempt stored without one."""
+class AnswerLog:
+    """Every answer given in a server, oldest first, as columns: who, to which item, right or
+    not. Columns, not an object an answer: a big server has hundreds of thousands of answers,
+    and building an object for each cost more than the query."""
 
-    user_id: int
-    item_id: str
-    seed: int | None
-    correct: bool
+    user_ids: tuple[int, ...] = ()
+    item_ids: tuple[str, ...] = ()
+    correct: tuple[bool, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.user_ids)
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,11 @@ class GuildFacts:
     active_days: dict[date, int]  # members who studied on each (member-local) recent day
     active_members: int  # distinct members with a study day in that window
     lessons_finished: dict[str, int]  # lesson id -> members who marked it done
-    answers: list[Answer] = field(default_factory=list)  # oldest first
+    answers: AnswerLog = field(default_factory=AnswerLog)
 
     @property
     def empty(self) -> bool:
-        return not (self.members or self.active_days or self.lessons_finished or self.answers)
+        return not (self.members or self.active_days or self.lessons_finished or len(self.answers))
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ _FINISHED = text(
 # Quiz attempts and challenge answers as one stream, oldest first (`at`, then which table, then
 # the row id: a stable order on both backends).
 _ANSWERS = text(
-    "SELECT user_id, item_id, seed, correct FROM ("
+    "SELECT user_id, item_id, correct FROM ("
     " SELECT user_id, item_id, seed, correct, at, 0 AS source, id FROM quiz_attempts"
     " WHERE guild_id = :g"
     " UNION ALL"
@@ -114,11 +117,9 @@ class Analytics:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def guild_facts(
-        self, guild_id: int, now: datetime, days: int = 30, answers: bool = True
-    ) -> GuildFacts:
+    async def guild_facts(self, guild_id: int, now: datetime, days: int = 30) -> GuildFacts:
         """The last `days` days of activity (the server's days, today included), lesson
-        completions, member count and (with `answers`) every answer given in the server."""
+        completions, member count and every answer given in the server."""
 
         def work(session: Session) -> GuildFacts:
             ids = {"g": guild_id}
@@ -131,14 +132,9 @@ class Analytics:
             }
             active_members = int(session.execute(_ACTIVE_MEMBERS, window).scalar() or 0)
             finished = {str(lesson): int(count) for lesson, count in _rows(session, _FINISHED, ids)}
-            given = (
-                [
-                    Answer(int(user), str(item), None if seed is None else int(seed), bool(right))
-                    for user, item, seed, right in _rows(session, _ANSWERS, ids)
-                ]
-                if answers
-                else []
-            )
+            rows = session.execute(_ANSWERS, ids).all()
+            users, items, right = zip(*rows, strict=True) if rows else ((), (), ())
+            given = AnswerLog(tuple(users), tuple(items), tuple(right))
             return GuildFacts(
                 zone=zone.key,
                 today=today,
