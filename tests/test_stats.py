@@ -152,6 +152,8 @@ async def test_the_report_lists_every_question_and_the_wrong_answers(database: D
     assert "<dt>Answer key</dt><dd><code>vector</code></dd>" in flagged
     assert '<td><code>scalar</code></td><td class="n">20</td>' in flagged  # the 20 marked wrong
     assert html.count('<img src="data:image/png;base64,') == 3  # activity, funnel, scale
+    assert "The Rasch model was fitted on 32 members and 6 questions." in html
+    assert "without an ability" not in html  # nobody answered all right or all wrong
 
 
 async def test_answers_come_from_quizzes_and_daily_challenges_oldest_first(

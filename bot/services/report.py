@@ -45,6 +45,7 @@ tbody tr:nth-child(even) { background: #8881; }
 .flag.weak-discrimination, .flag.too-hard, .flag.too-easy { background: var(--warn); }
 .flag.too-few-attempts { background: #888; }
 pre, code { font: 13px/1.4 ui-monospace, monospace; }
+summary { cursor: pointer; color: var(--muted); margin: .5rem 0; }
 pre { white-space: pre-wrap; background: #8882; padding: .6rem; border-radius: 6px; }
 article { border: 1px solid var(--line); border-radius: 8px; padding: .2rem 1rem .8rem;
   margin: 1rem 0; }
@@ -122,7 +123,8 @@ def _funnel(stats: GuildStats) -> list[str]:
         out.append("<p>No lessons marked done yet.</p></section>")
         return out
     out.append(_img(funnel_chart([(t.title, t.lessons) for t in stats.funnel])))
-    out.append(
+    out.append(  # the chart's numbers again, folded away: the item table matters more here
+        "<details><summary>The same as a table</summary>"
         '<table><thead><tr><th>Track</th><th>Lesson</th><th class="n">Finished</th></tr>'
         "</thead><tbody>"
     )
@@ -132,7 +134,7 @@ def _funnel(stats: GuildStats) -> list[str]:
                 f"<tr><td>{escape(track.title)}</td><td>{n}. {escape(lesson)}</td>"
                 f'<td class="n">{count:,}</td></tr>'
             )
-    out.append("</tbody></table></section>")
+    out.append("</tbody></table></details></section>")
     return out
 
 
@@ -311,14 +313,18 @@ def _members(stats: GuildStats) -> list[str]:
         return out
     difficulties = [i.difficulty for i in analysis.items if i.difficulty is not None]
     quartiles = statistics.quantiles(fitted, n=4) if len(fitted) > 1 else [fitted[0]] * 3
-    left_out = ", ".join(f"{count:,} {note}" for note, count in sorted(notes.items()))
-    out.append(
+    said = (
         f"<p>The Rasch model was fitted on {analysis.fitted_members:,} members and "
         f"{analysis.fitted_items:,} questions. Members' abilities: median "
-        f"{quartiles[1]:+.2f} logits (middle half {quartiles[0]:+.2f} to {quartiles[2]:+.2f}). "
-        f"Not estimated: {escape(left_out) or 'none'} — an all-right or all-wrong record has "
-        f"no finite ability.</p>"
+        f"{quartiles[1]:+.2f} logits (middle half {quartiles[0]:+.2f} to {quartiles[2]:+.2f})."
     )
+    if notes:
+        left_out = ", ".join(f"{count:,} {note}" for note, count in sorted(notes.items()))
+        said += (
+            f" Members without an ability: {escape(left_out)} (all right or all wrong has no "
+            f"finite ability; too little data: no answers to the questions judged yet)."
+        )
+    out.append(said + "</p>")
     out.append(_img(scale_chart(fitted, difficulties)))
     out.append("</section>")
     return out
