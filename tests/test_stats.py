@@ -23,6 +23,7 @@ from bot.curriculum.model import Curriculum, QuizItem, Topic
 from bot.domain.quiz import Kind, Question
 from bot.domain.values import MemberRef
 from bot.services import Services
+from bot.services.charts import funnel_chart
 from bot.services.stats import NO_DATA
 from bot.storage.analytics import Analytics
 from bot.storage.db import Database
@@ -214,3 +215,9 @@ async def test_console_stats_prints_the_card_and_saves_the_chart(
 def saved_pictures(folder: Path) -> list[tuple[Path, bytes]]:
     """The charts the console saved in `folder`, with their first bytes."""
     return [(path, path.read_bytes()[:4]) for path in folder.glob("studybot-*-activity.png")]
+
+
+def test_chart_labels_with_dollar_signs_are_text_not_formulas() -> None:
+    """`$^$` is a formula matplotlib cannot parse: as a label it used to fail the chart."""
+    image = funnel_chart([("Costs in $^$", [("Pay $^$ now", 3), ("Then", 1)])])
+    assert image.data.startswith(b"\x89PNG") and "Costs in $^$: 1. 3, 2. 1." in image.alt

@@ -120,13 +120,14 @@ def funnel_chart(tracks: Sequence[tuple[str, Sequence[tuple[str, int]]]]) -> Ima
     for index, (title, lessons) in enumerate(shown):
         axes = figure.add_subplot(grid[index])
         _style(axes)
-        names = [_short(f"{n}. {name}", 34) for n, (name, _c) in enumerate(lessons, 1)][::-1]
+        numbered = [f"{n}. {name}" for n, (name, _count) in enumerate(lessons, 1)]
+        names = [_literal(_short(name, 34)) for name in reversed(numbered)]
         counts = [count for _name, count in lessons][::-1]
         bars = axes.barh(names, counts, color=BAR)
         axes.bar_label(bars, padding=3, color=TEXT, fontsize=8)
         axes.set_xlim(0, most * 1.15)
         axes.xaxis.set_visible(False)
-        axes.set_title(title, color=TEXT, loc="left", fontsize=10)
+        axes.set_title(_literal(title), color=TEXT, loc="left", fontsize=10)
     data = _png(figure)
     described = "; ".join(
         f"{title}: " + ", ".join(f"{n}. {count}" for n, (_name, count) in enumerate(lessons, 1))
@@ -134,6 +135,12 @@ def funnel_chart(tracks: Sequence[tuple[str, Sequence[tuple[str, int]]]]) -> Ima
     )
     alt = f"Bar charts of members who finished each lesson, track by track. {described}."
     return Image(name="funnel.png", data=data, alt=alt[:1000])
+
+
+def _literal(text: str) -> str:
+    """Authored text drawn as written: a pair of `$` would otherwise start a formula (and a
+    formula matplotlib cannot parse fails the whole chart)."""
+    return text.replace("$", r"\$")
 
 
 def _short_day(day: date) -> str:
