@@ -383,11 +383,8 @@ def content_exercises(
     _with_services(work)
 
 
-def _with_services(work: Callable[[Any], Awaitable[Any]]) -> None:
-    """Build the app (as every adapter does), run one service call, print its card."""
-    from rich.console import Console
-
-    from bot.adapters.console.render import print_card
+def _service_call(work: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Build the app (as every adapter does), run one service call, return what it gave."""
     from bot.app import build_app
     from bot.cards import UserError
 
@@ -402,10 +399,18 @@ def _with_services(work: Callable[[Any], Awaitable[Any]]) -> None:
             await studybot.aclose()
 
     try:
-        card = asyncio.run(call())
+        return asyncio.run(call())
     except UserError as error:
         fail(f"studybot: {error}", 2)
-    print_card(Console(highlight=False), card)
+
+
+def _with_services(work: Callable[[Any], Awaitable[Any]]) -> None:
+    """One service call whose card is printed."""
+    from rich.console import Console
+
+    from bot.adapters.console.render import print_card
+
+    print_card(Console(highlight=False), _service_call(work))
 
 
 GuildOption = Annotated[int, typer.Option("--guild", help="The server's id (the console's: 1).")]
@@ -463,6 +468,23 @@ def schedule_preview(
 ) -> None:
     """What the server's schedules will post, and when, in the server's zone."""
     _with_services(lambda services: services.schedules.preview(guild, days))
+
+
+@app.command()
+def report(
+    guild: GuildOption,
+    out: Annotated[Path, typer.Option(help="The HTML file to write.")] = Path("report.html"),
+) -> None:
+    """Write a moderator's report on one server: activity, lesson funnel and the item analysis
+    (every question, flagged ones with their key and common wrong answers), as one
+    self-contained HTML file."""
+    made = _service_call(lambda services: services.stats.report(guild))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(made.html, encoding="utf-8")
+    except OSError as error:
+        fail(f"studybot: cannot write {out}: {error.strerror or error}", 2)
+    typer.echo(f"Wrote {out}: {made.summary()}")
 
 
 def main() -> None:

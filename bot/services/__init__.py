@@ -19,6 +19,7 @@ from bot.services.reminders import ReminderService
 from bot.services.reviews import ReviewService
 from bot.services.runs import RunService
 from bot.services.schedules import DEFAULT_LEASE, ScheduleService
+from bot.services.stats import StatsService
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Services:
     reminders: ReminderService
     exercises: ExerciseService
     portfolio: PortfolioService
+    stats: StatsService
 
     @classmethod
     def build(
@@ -65,4 +67,5 @@ class Services:
             reminders=ReminderService(ctx),
             exercises=ExerciseService(ctx, runs),
             portfolio=portfolio,
+            stats=StatsService(ctx),
         )

@@ -87,6 +87,7 @@ async def test_the_command_surface_is_the_issues(payload: list[dict[str, Any]]) 
         "/admin schedule showcase channel day time",
         "/admin setup [lessons] [challenges] [leaderboards] [timezone] [moderator_role]"
         " [grace_hours] [announce_quizzes] [retention] [new_cards]",
+        "/admin stats",
         "/daily",
         "/exercise [exercise]",
         "/leaderboard [period]",

@@ -55,6 +55,8 @@ HELP = """\
 - `/leaderboard [week|month|rolling|all]` — this server's leaderboard
 - `/setup [timezone=ZONE] [retention=0.9] [newcards=10]` — the local server's settings
 - `/feed` — what the server's schedule posted since you last looked
+- `/stats` — the server's activity, lesson funnel and questions to fix (`/admin stats`);
+  `studybot report` writes the full report
 - `/timezone ZONE` — the IANA zone your days are counted in
 - `/exercise [id, track or lesson]` — your next coding exercises, or one of them;
   `/submit ID` collects your code until `/end` (or `/submit ID CODE`) and checks it
@@ -167,6 +169,7 @@ class ConsoleSession:
             "submit": self._submit,
             "again": self._again,
             "feed": self._feed,
+            "stats": self._stats,
             "notebook": self._notebook,
             "portfolio": self.portfolio.command,
         }
@@ -234,6 +237,10 @@ class ConsoleSession:
         for card in cards:
             print_card(self.out, card)
         return None
+
+    async def _stats(self, args: list[str], raw: str) -> Card:
+        """`/admin stats` in Discord: whoever runs the console runs its local server."""
+        return await self.services.stats.card(self.who.guild_id)
 
     async def _topics(self, args: list[str], raw: str) -> Card:
         topics = self.services.ctx.curriculum.topics

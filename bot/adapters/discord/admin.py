@@ -1,4 +1,5 @@
-"""/admin: server setup, posting the leaderboard, reloading content. For moderators only.
+"""/admin: server setup, posting the leaderboard, statistics, reloading content. For moderators
+only.
 
 Discord hides the group from members without Manage Server (`default_member_permissions`), but
 a server admin can change that in the server settings, so every command checks again when it
@@ -114,6 +115,14 @@ class Admin(commands.GroupCog, group_name="admin", group_description="Moderator 
         except discord.Forbidden:
             raise UserError(f"I am not allowed to post in {where}.") from None
         await send_text(interaction, f"Posted the leaderboard in {where}.")
+
+    @app_commands.command(
+        name="stats", description="Activity, lesson funnel and questions to fix (only you see it)"
+    )
+    async def stats(self, interaction: discord.Interaction[StudyBot]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)  # reads every answer
+        card = await self.bot.services.stats.card(member_ref(interaction).guild_id)
+        await send_cards(interaction, card)
 
     async def _leaderboard_channel(
         self, interaction: discord.Interaction[StudyBot], guild_id: int
