@@ -321,7 +321,10 @@ async def test_a_posted_leaderboard_carries_a_chart_with_alt_text(database: Data
     card = await services.leaderboard.card(GUILD, "week", chart=True)
     [image] = card.images
     assert image.data.startswith(b"\x89PNG\r\n\x1a\n") and len(image.data) > 5000
-    assert image.alt == "Bar chart of the leaderboard, this week: ada 30 XP, bob 10 XP."
+    assert image.alt == (
+        "Bar chart of the leaderboard for this week, 2 members, most XP on top: "
+        "1. ada, 30 XP; 2. bob, 10 XP."
+    )
     mine = await services.leaderboard.my_rank(MemberRef(GUILD, 2, "bob"), "week")
     assert "**#2** of 2 with **10 XP** this week" in mine.body and mine.ephemeral
 

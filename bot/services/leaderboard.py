@@ -10,8 +10,8 @@ from bot.cards import Action, Card, Image, Tone, UserError
 from bot.domain.progress import member_zone
 from bot.domain.values import MemberRef, Standing
 from bot.intents import MyRank
-from bot.services.charts import leaderboard_chart
 from bot.services.context import Context
+from bot.services.pictures import leaderboard_image
 
 PERIODS = {
     "week": "this week",
@@ -75,7 +75,9 @@ class LeaderboardService:
         footer += " · equal XP: who got there first ranks higher"
         images: tuple[Image, ...] = ()
         if chart and standings:
-            images = (await asyncio.to_thread(leaderboard_chart, standings, PERIODS[period]),)
+            rows = [(s.display_name, s.xp) for s in standings]
+            data, alt = await asyncio.to_thread(leaderboard_image, rows, PERIODS[period])
+            images = (Image("leaderboard.png", data, alt=alt),)
         names = tuple((s.user_id, s.display_name) for s in standings)
         if viewer is not None:
             names += ((viewer.user_id, viewer.display_name),)

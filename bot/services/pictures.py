@@ -33,14 +33,20 @@ DPI = 100
 
 
 def profile_image(
-    days: list[date], today: date, xp_by_day: list[tuple[date, int]], name: str
+    days: list[date],
+    today: date,
+    xp_by_day: list[tuple[date, int]],
+    name: str,
+    numbers: tuple[int, int, bool] | None = None,
 ) -> tuple[bytes, str]:
     """A member's last 26 weeks as a study calendar (weeks as columns, Monday to Sunday down,
     lighter on days with more XP) above their running XP total, as PNG bytes and alt text.
 
     `days` are the member's study days and `today` their today, both in the member's zone;
     `xp_by_day` is the XP earned on each day (days without any may be left out). Pass the whole
-    history: the streaks and the XP total count days before the 26 weeks too."""
+    history: the streaks and the XP total count days before the 26 weeks too. `numbers` are
+    (current, best, studied today) as the streak rules see it (freezes included); without it
+    the days are counted as consecutive dates."""
     from matplotlib.collections import PatchCollection
     from matplotlib.patches import Rectangle
 
@@ -88,7 +94,7 @@ def profile_image(
     calendar.set_ylim(8.1, -1.4)
     calendar.set_aspect("equal")
 
-    streak = streak_from_days(studied, today)
+    streak = streak_from_days(studied, today) if numbers is None else Streak(*numbers)
     figure.text(
         0.03,
         0.955,

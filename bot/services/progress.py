@@ -3,10 +3,11 @@ the streak mode and the time-zone rules (docs/rules.md)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.cards import Card, CardField, Tone, UserError
+from bot.cards import Card, CardField, Image, Tone, UserError
 from bot.domain.progress import zone_named
 from bot.domain.streaks import (
     DEFAULT_WEEKLY_TARGET,
@@ -20,6 +21,7 @@ from bot.domain.streaks import (
 )
 from bot.domain.values import MemberRef
 from bot.services.context import Context
+from bot.services.pictures import profile_image
 
 
 def _days(count: int) -> str:
@@ -163,6 +165,7 @@ class ProgressService:
         )
         done = len(profile.lessons_done & set(lessons))
         unit = _weeks if streak.mode == "weekly" else _days
+        image = await self._picture(who, view.display_name, profile.days, streak)
         return Card(
             title=f"👤 {view.display_name}" if view.display_name else "👤 Your profile",
             fields=(
@@ -173,7 +176,20 @@ class ProgressService:
                 CardField("Time zone", zone.key, True),
             ),
             footer="Set your zone with /timezone so days end at your midnight",
+            images=(image,),
         )
+
+    async def _picture(
+        self, who: MemberRef, name: str, days: tuple[date, ...], streak: StreakView
+    ) -> Image:
+        """The last 26 weeks as a calendar with XP over time, drawn off the event loop."""
+        xp_by_day = await self.ctx.store.xp_by_day(who)
+        _view, _zone, today = await self.ctx.member_day(who)
+        numbers = (streak.current, streak.best, streak.studied_today)
+        data, alt = await asyncio.to_thread(
+            profile_image, list(days), today, xp_by_day, name or "You", numbers
+        )
+        return Image("profile.png", data, alt=alt)
 
     async def set_timezone(self, who: MemberRef, zone_name: str) -> Card:
         """A zone change by the rules (docs/rules.md): at once before any study; otherwise

@@ -79,6 +79,9 @@ async def test_lesson_mark_done_quiz_streak_and_leaderboard(harness: Harness) ->
     profile = await fake.slash("profile", {"member": ada}, user=harness.new_member("friend"))
     assert field_value(profile.embeds[0], "Lessons").startswith("1/")
     assert field_value(profile.embeds[0], "Quiz accuracy") == "100% (6 of 6 right)"
+    [picture] = profile.files  # the study calendar and XP over time, with its alt text
+    assert picture.filename == "profile.png" and picture.data.startswith(b"\x89PNG")
+    assert picture.description is not None and "Study calendar" in picture.description
 
 
 async def test_run_prints_plots_and_takes_a_modal(harness: Harness) -> None:
@@ -257,14 +260,14 @@ async def test_an_unexpected_error_is_logged_and_answered_briefly(
     harness: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def broken(*_args: object) -> None:
-        raise RuntimeError("the profile table caught fire")
+        raise RuntimeError("the streak table caught fire")
 
-    monkeypatch.setattr(harness.app.services.progress, "profile_card", broken)
+    monkeypatch.setattr(harness.app.services.progress, "streak_card", broken)
     with caplog.at_level(logging.ERROR):
-        reply = await harness.fake.slash("profile", user=harness.new_member("unlucky"))
+        reply = await harness.fake.slash("streak", user=harness.new_member("unlucky"))
     assert reply.ephemeral and reply.content == "Something went wrong; it has been logged."
     [record] = [r for r in caplog.records if r.exc_info]
-    assert "/profile" in record.getMessage() and "caught fire" in str(record.exc_info[1])
+    assert "/streak" in record.getMessage() and "caught fire" in str(record.exc_info[1])
 
 
 async def test_buttons_and_modals_survive_a_restart(harness: Harness) -> None:

@@ -90,7 +90,7 @@ async def test_the_command_surface_is_the_issues(payload: list[dict[str, Any]]) 
         "/admin stats",
         "/daily",
         "/exercise [exercise]",
-        "/leaderboard [period]",
+        "/leaderboard [period] [chart]",
         "/lesson [lesson]",
         "/portfolio edit project",
         "/portfolio review",

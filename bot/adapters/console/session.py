@@ -50,9 +50,11 @@ HELP = """\
 - `/review` — the cards due today (spaced repetition), then new ones from finished lessons
 - `/daily` — today's challenge for the server; type your answer
 - `/topics` — the quiz topics
-- `/streak`, `/profile` — your streak, XP, lessons and accuracy
+- `/streak`, `/profile` — your streak, XP, lessons and accuracy (`/profile` saves a picture:
+  your study calendar and XP over time)
 - `/streakmode daily|weekly [days]` — daily streaks, or N study days a week
-- `/leaderboard [week|month|rolling|all]` — this server's leaderboard
+- `/leaderboard [week|month|rolling|all] [chart]` — this server's leaderboard (`chart`: a
+  picture of it, saved to a file)
 - `/setup [timezone=ZONE] [retention=0.9] [newcards=10]` — the local server's settings
 - `/feed` — what the server's schedule posted since you last looked
 - `/stats` — the server's activity, lesson funnel and questions to fix (`/admin stats`);
@@ -287,8 +289,10 @@ class ConsoleSession:
         return await self.services.progress.profile_card(self.who)
 
     async def _leaderboard(self, args: list[str], raw: str) -> Card:
+        chart = "chart" in args
+        periods = [arg for arg in args if arg != "chart"]
         return await self.services.leaderboard.card(
-            self.who.guild_id, args[0] if args else "week", viewer=self.who
+            self.who.guild_id, periods[0] if periods else "week", viewer=self.who, chart=chart
         )
 
     async def _timezone(self, args: list[str], raw: str) -> Card:

@@ -26,16 +26,21 @@ class Leaderboard(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="leaderboard", description="This server's top members by XP")
-    @app_commands.describe(period="Which XP counts (default: this week)")
+    @app_commands.describe(
+        period="Which XP counts (default: this week)", chart="Attach a bar chart of the board"
+    )
     @app_commands.choices(period=PERIODS)
     async def leaderboard(
         self,
         interaction: discord.Interaction[StudyBot],
         period: app_commands.Choice[str] | None = None,
+        chart: bool = False,
     ) -> None:
         who = member_ref(interaction)
+        if chart:
+            await interaction.response.defer(thinking=True)  # drawing takes a moment
         card = await self.bot.services.leaderboard.card(
-            who.guild_id, period.value if period else "week", viewer=who
+            who.guild_id, period.value if period else "week", viewer=who, chart=chart
         )
         await send_cards(interaction, card)
 

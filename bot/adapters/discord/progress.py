@@ -68,6 +68,7 @@ class Progress(commands.Cog):
         self, interaction: discord.Interaction[StudyBot], member: discord.Member | None = None
     ) -> None:
         who = member_of(interaction, member) if member else member_ref(interaction)
+        await interaction.response.defer(thinking=True)  # the picture takes a moment to draw
         await send_cards(interaction, await self.bot.services.progress.profile_card(who))
 
     @app_commands.command(name="timezone", description="The time zone your study days follow")
