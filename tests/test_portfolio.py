@@ -190,7 +190,9 @@ async def test_a_helpful_mark_pays_the_reviewer_once(database: Database) -> None
     assert [(e.user_id, e.ref, e.amount) for e in events] == [
         (BOB.user_id, str(intent.review), XP_HELPFUL_REVIEW)
     ]
-    assert await services.ctx.store.rebuild_stats(services.ctx.clock.now(), GUILD) >= 1  # the total is made of facts
+    assert (
+        await services.ctx.store.rebuild_stats(services.ctx.clock.now(), GUILD) >= 1
+    )  # the total is made of facts
     assert await xp_of(services, BOB) == XP_HELPFUL_REVIEW
     board = await services.leaderboard.card(GUILD, "week")
     assert f"<@{BOB.user_id}> — {XP_HELPFUL_REVIEW} XP" in board.body
