@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain import memory, streaks, xp
+from bot.domain.portfolio import XP_HELPFUL_REVIEW
 
 RULES = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 OPENS = datetime(2026, 4, 6, 7, 0, tzinfo=UTC)
@@ -117,6 +118,7 @@ _RULES: list[tuple[str, tuple[float, ...]]] = [
     (r"(\d+)-day streak \| (\d+) \|", ()),
     (r"(\d+)-week streak", ()),
     (r"last (\d+) days", (xp.ROLLING_DAYS,)),
+    (r"\| a portfolio review its author marks helpful \| (\d+) \|", (XP_HELPFUL_REVIEW,)),
 ]
 
 
