@@ -308,8 +308,25 @@ async def test_reminders_once_a_day_and_off_when_undeliverable(database: Databas
     await dispatcher.remind()
     await dispatcher.remind()
     assert [who.user_id for who, _card in recorder.dms] == [ada.user_id]
-    targets = {t.user_id: t for t in await services.ctx.store.timed.reminder_targets()}
+    now = services.ctx.clock.now()
+    targets = {t.user_id: t for t in await services.ctx.store.timed.reminder_targets(now)}
     assert set(targets) == {ada.user_id}  # bob could not be reached: switched off quietly
+
+
+async def test_a_day_that_has_not_counted_yet_still_gets_its_reminder(database: Database) -> None:
+    from tests.support import answer_item
+
+    services, recorder, dispatcher = setup(database)
+    ada, cy = MemberRef(GUILD, 1, "ada"), MemberRef(GUILD, 3, "cy")
+    for who in (ada, cy):
+        await services.reminders.set(who, True)
+    services.ctx.clock.set(datetime(2026, 11, 23, 19, 0, tzinfo=UTC))
+    await answer_item(services, ada, "alg-choice", 1)  # one answer: the day does not count yet
+    for seed in (1, 2, 3):  # three answers: it counts
+        await answer_item(services, cy, "alg-choice", seed)
+    services.ctx.clock.set(datetime(2026, 11, 23, 20, 5, tzinfo=UTC))
+    await dispatcher.remind()
+    assert [who.user_id for who, _card in recorder.dms] == [ada.user_id]
 
 
 async def test_a_posted_leaderboard_carries_a_chart_with_alt_text(database: Database) -> None:

@@ -47,7 +47,7 @@ class ReminderService:
         """Reminders to send now for the servers `owns` accepts, each claimed (at most one a
         member a day)."""
         found = []
-        for target in await self.ctx.store.timed.reminder_targets():
+        for target in await self.ctx.store.timed.reminder_targets(now):
             if not owns(target.guild_id):
                 continue
             zone = member_zone(target.timezone, target.guild_timezone)
@@ -67,8 +67,9 @@ class ReminderService:
         return Card(
             title="🔥 Your streak is waiting",
             body=(
-                "You have not studied today yet. One lesson, or three quiz answers, keeps your "
-                "streak going: `/lesson` or `/quiz` in the server. (`/remind off` stops these.)"
+                "You have not studied today yet. A lesson, the daily challenge, a solved exercise "
+                "or three quiz or review answers count the day: `/lesson`, `/daily` or `/review` "
+                "in the server. (`/remind off` stops these.)"
             ),
         )
 

@@ -455,7 +455,10 @@ class TimedStore:
 
         await self.db.write(work)
 
-    async def reminder_targets(self) -> list[ReminderTarget]:
+    async def reminder_targets(self, at: datetime) -> list[ReminderTarget]:
+        """Members who asked for reminders, with the zone in force at `at` (a requested change
+        applies from its instant on) and the last day they studied (any streak mode)."""
+
         def work(session: Session) -> list[ReminderTarget]:
             rows = session.execute(
                 select(Member, GuildSettings.timezone)
@@ -465,15 +468,18 @@ class TimedStore:
             targets = []
             for row in rows:
                 member: Member = row[0]
+                zone = member.timezone
+                if member.zone_next_at is not None and at >= member.zone_next_at:
+                    zone = member.zone_next
                 targets.append(
                     ReminderTarget(
                         member.guild_id,
                         member.user_id,
                         member.display_name,
-                        member.timezone,
+                        zone,
                         _opt_str(row[1]),
                         member.reminded_on,
-                        member.last_active_day,
+                        member.streak_latest,
                     )
                 )
             return targets

@@ -158,6 +158,6 @@ async def test_reminders_arrive_once_and_a_closed_inbox_turns_them_off(harness: 
     await dispatcher.remind()
     assert len(fake.dm_messages(keen)) == 1
     assert fake.dm_messages(keen)[0].embeds[0]["title"] == "🔥 Your streak is waiting"
-    targets = await harness.app.services.ctx.store.timed.reminder_targets()
+    targets = await harness.app.services.ctx.store.timed.reminder_targets(harness.clock.now())
     guild = harness.study.guild.id
     assert MemberRef(guild, private.user.id).user_id not in {t.user_id for t in targets}
