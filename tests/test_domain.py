@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from bot.domain.progress import (
     local_day,
     member_zone,
-    period_start,
     start_of_day,
-    streak_from_days,
-    xp_for_answer,
 )
 from bot.domain.quiz import (
     AnswerFormatError,
@@ -51,63 +46,9 @@ def test_naive_instant_is_refused() -> None:
         local_day(datetime(2026, 1, 1), BERLIN)
 
 
-def test_streak_counts_consecutive_dates_and_survives_until_tomorrow() -> None:
-    days = [date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 5)]
-    assert streak_from_days(days, date(2026, 3, 5)).current == 1
-    run = [date(2026, 3, 1), date(2026, 3, 2), date(2026, 3, 3)]
-    yesterday = streak_from_days(run, date(2026, 3, 4))
-    assert (yesterday.current, yesterday.best, yesterday.active_today) == (3, 3, False)
-    assert yesterday.at_risk
-    broken = streak_from_days(run, date(2026, 3, 5))
-    assert (broken.current, broken.best) == (0, 3)
-    assert streak_from_days([], date(2026, 3, 5)).current == 0
-
-
-def test_streak_across_spring_forward_in_berlin() -> None:
-    """29 March 2026 has 23 hours in Berlin: study just after midnight each local day."""
-    instants = [
-        datetime(2026, 3, 28, 0, 30, tzinfo=BERLIN),
-        datetime(2026, 3, 29, 0, 30, tzinfo=BERLIN),  # the short day
-        datetime(2026, 3, 30, 0, 30, tzinfo=BERLIN),
-    ]
-    days = [local_day(i.astimezone(UTC), BERLIN) for i in instants]
-    assert days == [date(2026, 3, 28), date(2026, 3, 29), date(2026, 3, 30)]
-    assert streak_from_days(days, date(2026, 3, 30)).current == 3
-    # 24 hours after the 29th's study, it is already 01:30 on the 30th.
-    later = instants[1].astimezone(UTC) + timedelta(hours=24)
-    assert local_day(later, BERLIN) == date(2026, 3, 30)
-
-
-def test_streak_across_fall_back_in_berlin() -> None:
-    """25 October 2026 has 25 hours in Berlin: late studying still lands on distinct days."""
-    first = datetime(2026, 10, 24, 23, 30, tzinfo=BERLIN).astimezone(UTC)
-    second = first + timedelta(hours=25)  # 23:30 on the 25th, local
-    third = second + timedelta(hours=24)  # 23:30 on the 26th
-    days = [local_day(i, BERLIN) for i in (first, second, third)]
-    assert days == [date(2026, 10, 24), date(2026, 10, 25), date(2026, 10, 26)]
-    assert streak_from_days(days, date(2026, 10, 26)).current == 3
-
-
 def test_start_of_day_on_a_dst_day_is_real_midnight() -> None:
     assert start_of_day(date(2026, 3, 29), BERLIN) == datetime(2026, 3, 28, 23, 0, tzinfo=UTC)
     assert start_of_day(date(2026, 3, 30), BERLIN) == datetime(2026, 3, 29, 22, 0, tzinfo=UTC)
-
-
-def test_period_start_week_and_month_in_the_guild_zone() -> None:
-    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
-    assert period_start(now, ZoneInfo("UTC"), "week") == datetime(2026, 11, 23, tzinfo=UTC)
-    assert period_start(now, KIRITIMATI, "month") == datetime(2026, 10, 31, 10, 0, tzinfo=UTC)
-    assert period_start(now, BERLIN, "all") is None
-    with pytest.raises(ValueError):
-        period_start(now, BERLIN, "year")
-
-
-@given(st.sets(st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 1, 1)), max_size=40))
-def test_streak_never_exceeds_best_or_the_number_of_days(days: set[date]) -> None:
-    today = max(days) if days else date(2025, 1, 1)
-    streak = streak_from_days(days, today)
-    assert 0 <= streak.current <= streak.best <= len(days)
-    assert streak.active_today == bool(days)
 
 
 def _q(kind: Kind, answer: object, **kw: object) -> Question:
@@ -180,11 +121,6 @@ def test_a_percentage_answers_a_proportion_and_a_percentage() -> None:
     assert grade(percentage, "48.6%").correct and grade(percentage, "48.6").correct
     assert not grade(proportion, "48.6").correct
     assert grade(proportion, "48.6%").given == "48.6%"  # echoed as typed
-
-
-def test_xp_rewards_difficulty() -> None:
-    assert [xp_for_answer(True, d) for d in (1, 2, 3)] == [5, 10, 15]
-    assert xp_for_answer(False, 3) == 1
 
 
 def test_long_output_keeps_its_head_and_its_tail() -> None:

@@ -10,12 +10,19 @@ from datetime import date, timedelta
 import pytest
 from PIL import Image
 
+from bot.domain.streaks import rebuild
 from bot.services import pictures
 from bot.services.charts import PANEL, TEXT, TOP
 from bot.services.pictures import ALT_MAX, leaderboard_image, profile_image
 
 TODAY = date(2026, 11, 29)  # a Sunday
 DARK, LIGHT = "#313338", "#ffffff"  # Discord's message backgrounds
+
+
+def streak_of(days: list[date]) -> tuple[int, int, bool]:
+    """What the profile service passes: the streak rules' view of the days on TODAY."""
+    view = rebuild(d for d in days if d <= TODAY)[0].on(TODAY)
+    return view.current, view.best, view.studied_today
 
 
 def luminance(colour: str) -> float:
@@ -66,7 +73,7 @@ def test_profile_image_is_an_opaque_card_with_alt_text() -> None:
     days, xp = history(9, xp=30)
     xp += [(TODAY - timedelta(days=300), 500)]  # XP before the 26 weeks counts in the total
     days += [TODAY - timedelta(days=20), TODAY - timedelta(days=21), TODAY + timedelta(days=1)]
-    data, alt = profile_image(days, TODAY, xp, "ada")
+    data, alt = profile_image(days, TODAY, xp, "ada", streak_of(days))
     image = opened(data)
     assert 600 <= image.width <= 1200 and 350 <= image.height <= 800
     assert len(data) < 200_000
@@ -89,30 +96,37 @@ def test_profile_calendar_draws_one_cell_a_studied_day() -> None:
     """Counted in pixels: the brightest level is the legend's one square plus each day at the
     member's busiest; ten such days cover ten times what one does."""
     brightest = pictures.LEVELS[-1]
-    legend = pixels_of(opened(profile_image([], TODAY, [], "x")[0]), brightest)
-    one = pixels_of(opened(profile_image(*history(1)[:1], TODAY, history(1)[1], "x")[0]), brightest)
+    legend = pixels_of(opened(profile_image([], TODAY, [], "x", streak_of([]))[0]), brightest)
+    one = pixels_of(
+        opened(
+            profile_image(history(1)[0], TODAY, history(1)[1], "x", streak_of(history(1)[0]))[0]
+        ),
+        brightest,
+    )
     ten_days, ten_xp = history(10)
-    ten = pixels_of(opened(profile_image(ten_days, TODAY, ten_xp, "x")[0]), brightest)
+    ten = pixels_of(
+        opened(profile_image(ten_days, TODAY, ten_xp, "x", streak_of(ten_days))[0]), brightest
+    )
     cell = one - legend
     assert cell > 50
     assert ten - legend == pytest.approx(10 * cell, rel=0.1)
 
 
 def test_profile_with_no_data_says_so() -> None:
-    data, alt = profile_image([], TODAY, [], "newcomer")
+    data, alt = profile_image([], TODAY, [], "newcomer", streak_of([]))
     assert opened(data).getextrema()[3] == (255, 255)
     assert alt == (
         "Study calendar of newcomer for the 26 weeks from 1 Jun 2026 to 29 Nov 2026: "
         "no study days and no XP yet."
     )
-    _data, studied_no_xp = profile_image([TODAY], TODAY, [], "runner")
+    _data, studied_no_xp = profile_image([TODAY], TODAY, [], "runner", streak_of([TODAY]))
     assert "studied on 1 day of 182" in studied_no_xp and "No XP yet." in studied_no_xp
 
 
 def test_long_histories_keep_the_alt_text_within_discords_limit() -> None:
     days = [TODAY - timedelta(days=n) for n in range(0, 400, 2)]  # no two days in a row
     days += [TODAY - timedelta(days=n) for n in range(101, 130)]
-    _data, alt = profile_image(days, TODAY, [(d, 10) for d in days], "ada" * 500)
+    _data, alt = profile_image(days, TODAY, [(d, 10) for d in days], "ada" * 500, streak_of(days))
     assert len(alt) <= ALT_MAX and alt.endswith(".")
     assert "ada" * 33 + "… for the 26 weeks" in alt
     assert "Longest runs in these weeks: 22 Jul 2026 to 21 Aug 2026 (31 days)." in alt
@@ -123,7 +137,7 @@ def test_names_are_drawn_as_text_whatever_they_hold() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         days, xp = history(3)
-        profile_image(days, TODAY, xp, "$x$ 🐍 \x00ada\n")
+        profile_image(days, TODAY, xp, "$x$ 🐍 \x00ada\n", streak_of(days))
         leaderboard_image([("$$", 3), ("🐍🐍", 2), ("田中", 1), ("", 0)], "this week")
     assert pictures._drawable("ada 🐍 $5$") == r"ada \$5\$"
     assert pictures._drawable("🐍") == "?"

@@ -35,13 +35,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-XP_BY_DIFFICULTY = {1: 15, 2: 30, 3: 45}
 SHORT = 40  # characters of a member's own key or label quoted back to them
-
-
-def xp_for_exercise(difficulty: int) -> int:
-    """A first solve pays by difficulty, three times a quiz answer: it is more work."""
-    return XP_BY_DIFFICULTY.get(difficulty, 15)
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,21 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from bot.domain.progress import Streak, streak_from_days
 from bot.services.charts import PANEL, TEXT, TOP
 
 WEEKS = 26
+
+
+class Streak(NamedTuple):
+    """The streak as the rules see it (bot/domain/streaks.py), for the picture's words."""
+
+    current: int
+    best: int
+    active_today: bool
+
+
 ALT_MAX = 1024  # Discord's limit for an attachment description
 BORDER = "#80848e"  # ≥ 3:1 against the panel and both Discord themes
 MUTED = "#b5bac1"  # secondary text: ≥ 7:1 on the panel
@@ -37,7 +46,7 @@ def profile_image(
     today: date,
     xp_by_day: list[tuple[date, int]],
     name: str,
-    numbers: tuple[int, int, bool] | None = None,
+    numbers: tuple[int, int, bool],
 ) -> tuple[bytes, str]:
     """A member's last 26 weeks as a study calendar (weeks as columns, Monday to Sunday down,
     lighter on days with more XP) above their running XP total, as PNG bytes and alt text.
@@ -45,8 +54,7 @@ def profile_image(
     `days` are the member's study days and `today` their today, both in the member's zone;
     `xp_by_day` is the XP earned on each day (days without any may be left out). Pass the whole
     history: the streaks and the XP total count days before the 26 weeks too. `numbers` are
-    (current, best, studied today) as the streak rules see it (freezes included); without it
-    the days are counted as consecutive dates."""
+    (current, best, studied today) as the streak rules see them (freezes included)."""
     from matplotlib.collections import PatchCollection
     from matplotlib.patches import Rectangle
 
@@ -94,7 +102,7 @@ def profile_image(
     calendar.set_ylim(8.1, -1.4)
     calendar.set_aspect("equal")
 
-    streak = streak_from_days(studied, today) if numbers is None else Streak(*numbers)
+    streak = Streak(*numbers)
     figure.text(
         0.03,
         0.955,
