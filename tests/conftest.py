@@ -13,6 +13,7 @@ from uuid import uuid4
 
 import pytest
 
+from bot.adapters.console.session import ConsoleSession
 from bot.storage import migrate
 from bot.storage.db import Database
 from tests.ci import unavailable
@@ -85,3 +86,11 @@ def database(db_url: str) -> Iterator[Database]:
         yield db
     finally:
         db.close()
+
+
+@pytest.fixture(autouse=True)
+def console_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Pictures and files a console session saves go to the test's own folder, not /tmp."""
+    folder = tmp_path / "console-files"
+    monkeypatch.setattr(ConsoleSession, "default_files", staticmethod(lambda: folder))
+    return folder

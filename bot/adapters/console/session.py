@@ -138,8 +138,8 @@ class ConsoleSession:
     ) -> None:
         self.services = services
         # Where attachments (a notebook, a run's whole output) are written, under their own
-        # names so a member finds them again; plots go to temporary files as before.
-        self.files = files or Path(tempfile.gettempdir()) / "studybot-files"
+        # names so a member finds them again; pictures (plots, /profile) under unique names.
+        self.files = files or self.default_files()
         self.who = who
         self.out = out
         self.interactive = interactive
@@ -452,9 +452,16 @@ class ConsoleSession:
             self.out.print("[red]Something went wrong; the details are in the log.[/red]")
         return True
 
+    @staticmethod
+    def default_files() -> Path:
+        return Path(tempfile.gettempdir()) / "studybot-files"
+
     def _save_images(self, card: Card) -> None:
         for image in card.images:
-            handle, name = tempfile.mkstemp(prefix="studybot-", suffix=f"-{image.name}")
+            self.files.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(
+                prefix="studybot-", suffix=f"-{Path(image.name).name}", dir=self.files
+            )
             with os.fdopen(handle, "wb") as file:
                 file.write(image.data)
             self.out.print(f"saved {image.name}: {name}", highlight=False, soft_wrap=True)
