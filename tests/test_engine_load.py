@@ -130,3 +130,37 @@ async def test_a_second_answer_to_the_daily_is_refused_kindly_and_scores_nothing
     assert (await services.ctx.store.member(ada)).xp_total == xp
     assert (await services.challenges.today(GUILD))[1] == 1
     assert_totals_consistent(database)
+
+
+async def test_awards_stamped_either_side_of_midnight_and_committed_out_of_order(
+    database: Database,
+) -> None:
+    """Two clicks read the clock at 23:59:59 and 00:00:01 and reach the writer in the other
+    order (a thread hop each can reorder them): the rolling board must keep both."""
+    services, _clock = make_services(database, START)
+    store = services.ctx.store
+    ada, bob = member(1), member(2)
+    midnight = datetime(2026, 11, 24, tzinfo=UTC)  # the server's zone is UTC here
+    await store.complete_lesson(ada, "first", 20, midnight + timedelta(seconds=1))
+    await store.complete_lesson(bob, "first", 20, midnight - timedelta(seconds=1))  # late
+    assert_totals_consistent(database)
+    await store.complete_lesson(bob, "second", 20, midnight + timedelta(seconds=2))
+    assert_totals_consistent(database)
+    # A board read with a clock a little behind does not move the window back either.
+    await store.leaderboard(GUILD, "rolling", midnight - timedelta(seconds=3), 10)
+    await store.complete_lesson(ada, "second", 20, midnight + timedelta(seconds=4))
+    assert_totals_consistent(database)
+    board = await store.leaderboard(GUILD, "rolling", midnight + timedelta(seconds=5), 10)
+    assert [(s.user_id, s.xp) for s in board] == [(bob.user_id, 40), (ada.user_id, 40)]
+    # An award stamped after the window's start is in it; one from before the window is not.
+    await store.complete_lesson(ada, "third", 20, midnight - timedelta(days=29, seconds=1))
+    assert_totals_consistent(database)
+    board = await store.leaderboard(GUILD, "rolling", midnight + timedelta(seconds=5), 10)
+    assert [(s.user_id, s.xp) for s in board] == [(bob.user_id, 40), (ada.user_id, 40)]
+    # rebuild-stats on a clock behind the latest award keeps that award's day in the window.
+    await store.rebuild_stats(midnight - timedelta(seconds=10))
+    assert_totals_consistent(database)
+    await store.complete_lesson(bob, "third", 20, midnight + timedelta(days=1))
+    assert_totals_consistent(database)
+    board = await store.leaderboard(GUILD, "rolling", midnight + timedelta(days=1), 10)
+    assert [(s.user_id, s.xp) for s in board] == [(bob.user_id, 60), (ada.user_id, 40)]

@@ -728,7 +728,7 @@ class Store:
             raise ValueError(f"unknown period {period!r}")
 
         key, today, rolled = await self.db.read_tx(work)
-        if key == "r" and rolled != today:
+        if key == "r" and (rolled is None or today > rolled):  # the window never moves back
             await self.db.unit(lambda tx: engine.roll(tx, guild_id, today, rolled, at))
         return key
 
