@@ -164,3 +164,22 @@ async def test_awards_stamped_either_side_of_midnight_and_committed_out_of_order
     assert_totals_consistent(database)
     board = await store.leaderboard(GUILD, "rolling", midnight + timedelta(days=1), 10)
     assert [(s.user_id, s.xp) for s in board] == [(bob.user_id, 60), (ada.user_id, 40)]
+
+
+async def test_own_rank_is_the_place_on_the_full_board_ties_included(database: Database) -> None:
+    """rank_of counts who is ahead (more XP; same XP reached earlier; same instant, lower id)
+    and how many are ranked: it must agree with the board's order for every member."""
+    services, _clock = make_services(database, START)
+    store = services.ctx.store
+    members = [member(n) for n in range(12)]
+    for n, who in enumerate(members):
+        at = START + timedelta(minutes=n % 3)  # a few reach their XP at the same instant
+        for lesson in ("first", "second", "third")[: 1 + n % 3]:
+            await store.complete_lesson(who, lesson, 20, at)
+    for period in ("week", "month", "rolling", "all"):
+        board = await store.leaderboard(GUILD, period, START, 100)
+        assert len(board) == len(members)
+        for place, standing in enumerate(board, start=1):
+            found = await store.rank_of(GUILD, standing.user_id, period, START)
+            assert found == (place, standing.xp, len(members)), (period, standing)
+    assert await store.rank_of(GUILD, 99, "all", START) is None
