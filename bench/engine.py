@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import sqlite3
 import sys
@@ -222,51 +223,102 @@ def checkpoint(path: Path) -> None:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+ROUNDS = 3  # each answers/s figure is the median of this many runs on fresh copies
+
+
 @dataclass(frozen=True)
 class Answers:
-    rate: float  # answers/s through the store
-    ceiling: float  # the same statements on plain sqlite3, one transaction per answer
-    batched: float  # the same again, one transaction per `concurrency` answers
-    same: bool  # the replay wrote the same rows as the store
+    """Answers/s through the store, and the same statements replayed on the bare driver."""
+
+    rate: float  # through Store.answer_step, 50 members at once
+    ceiling: float  # SQLite: plain sqlite3, one transaction per answer
+    batched: float  # one transaction per `concurrency` answers, one round trip a statement
+    pipelined: float = 0.0  # PostgreSQL: the same batches, pipelined (no waiting per statement)
+    same: bool = True  # SQLite: every replay wrote the same rows as the store
 
 
-def sqlite_answers(folder: Path, sizes: Sizes) -> Answers:
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def sqlite_answers(folder: Path, sizes: Sizes, rounds: int = ROUNDS) -> Answers:
     base = folder / "answers.db"
     migrate.upgrade(f"sqlite:///{base}")
     database = Database(f"sqlite:///{base}")
     answers = asyncio.run(make_runs(database, sizes))
     database.close()
     checkpoint(base)
-    names = ("measured", "traced", "replayed", "batched")
-    copies = {name: folder / f"answers-{name}.db" for name in names}
-    for path in copies.values():
+
+    def copy(name: str) -> Path:
+        path = folder / f"answers-{name}.db"
         path.write_bytes(base.read_bytes())
+        return path
 
-    database = Database(f"sqlite:///{copies['measured']}")
-    elapsed = asyncio.run(answer_all(database, answers))
-    database.close()
-
-    database = Database(f"sqlite:///{copies['traced']}")
+    rates = []
+    for n in range(rounds):
+        database = Database(f"sqlite:///{copy(f'measured{n}')}")
+        rates.append(sizes.answers / asyncio.run(answer_all(database, answers)))
+        database.close()
+    database = Database(f"sqlite:///{copy('traced')}")
     with Tracer() as tracer:
         asyncio.run(answer_all(database, answers))
     database.close()
     assert len(tracer.units) == sizes.answers, len(tracer.units)
-    ceiling = replay(copies["replayed"], tracer.units)
-    batched = replay(copies["batched"], tracer.units, per=sizes.concurrency)
-    same = facts(copies["replayed"]) == facts(copies["measured"]) == facts(copies["batched"])
-    n = sizes.answers
-    return Answers(n / elapsed, n / ceiling, n / batched, same)
+    ceilings, batched, replayed = [], [], []
+    for n in range(rounds):
+        replayed += [copy(f"replayed{n}"), copy(f"batched{n}")]
+        ceilings.append(sizes.answers / replay(replayed[-2], tracer.units))
+        batched.append(sizes.answers / replay(replayed[-1], tracer.units, sizes.concurrency))
+    wrote = facts(folder / "answers-measured0.db")
+    same = all(facts(path) == wrote for path in replayed)
+    return Answers(_median(rates), _median(ceilings), _median(batched), same=same)
 
 
-def postgres_answers(server: PostgresServer, sizes: Sizes) -> float:
+def replay_postgres(url: str, units: list[list[Statement]], per: int, pipelined: bool) -> float:
+    """Recorded PostgreSQL statements on bare psycopg, one transaction per `per` answers and
+    a savepoint each as our writer does; waiting for each statement, or pipelined: seconds."""
+    with psycopg.connect(url) as connection:
+        cursor = connection.cursor()
+        began = time.perf_counter()
+        for first in range(0, len(units), per):
+            with connection.pipeline() if pipelined else contextlib.nullcontext():
+                for unit in units[first : first + per]:
+                    cursor.execute("SAVEPOINT unit")
+                    for kind, text, params in unit:
+                        if kind == "many":
+                            cursor.executemany(text, params)
+                        else:
+                            cursor.execute(text, params)
+                            if kind in ("one", "all") and not pipelined:
+                                cursor.fetchall()
+                    cursor.execute("RELEASE SAVEPOINT unit")
+            connection.commit()
+        return time.perf_counter() - began
+
+
+def postgres_answers(server: PostgresServer, sizes: Sizes, rounds: int = ROUNDS) -> Answers:
     url = server.create_database("answers")
     migrate.upgrade(url)
     database = Database(url)
-    try:
-        answers = asyncio.run(make_runs(database, sizes))
-        return sizes.answers / asyncio.run(answer_all(database, answers))
-    finally:
+    answers = asyncio.run(make_runs(database, sizes))
+    database.close()
+    rates = []
+    for n in range(rounds):
+        database = Database(server.create_database(f"measured{n}", template="answers"))
+        rates.append(sizes.answers / asyncio.run(answer_all(database, answers)))
         database.close()
+    database = Database(server.create_database("traced", template="answers"))
+    with Tracer() as tracer:
+        asyncio.run(answer_all(database, answers))
+    database.close()
+    waiting: list[float] = []
+    pipelined: list[float] = []
+    for n in range(rounds):
+        for pipe, figures in ((False, waiting), (True, pipelined)):
+            copy = server.create_database(f"replayed{n}{pipe:d}", template="answers")
+            seconds = replay_postgres(copy, tracer.units, sizes.concurrency, pipe)
+            figures.append(sizes.answers / seconds)
+    return Answers(_median(rates), 0.0, _median(waiting), _median(pipelined))
 
 
 # -- 2. leaderboards ------------------------------------------------------------------------
@@ -644,7 +696,8 @@ def main() -> None:
     quick = bool(args.quick)
     sizes = QUICK if quick else FULL
     print(
-        f"{sizes.answers:,} answers by {sizes.concurrency} members at once; boards of"
+        f"{sizes.answers:,} answers by {sizes.concurrency} members at once (median of"
+        f" {ROUNDS} runs); boards of"
         f" {sizes.members:,} members and {sizes.events:,} XP events; a deck of {sizes.cards:,}"
         f" cards; {sizes.calls} calls a read figure. PostgreSQL {server_version()} with fsync"
         " on, synchronous_commit on (its defaults), on loopback TCP, tables vacuumed after"
@@ -671,8 +724,13 @@ def main() -> None:
         report("sqlite", reads(f"sqlite:///{path}", sizes, load_sqlite_all, quick), sizes)
     server = durable_postgres()
     try:
-        rate = postgres_answers(server, sizes)
-        print(f"postgresql: {rate:.0f} answers/s (fsync on, synchronous_commit on)")
+        got = postgres_answers(server, sizes)
+        print(f"postgresql: {got.rate:.0f} answers/s (fsync on, synchronous_commit on)")
+        print(
+            f"postgresql: the same statements on bare psycopg, {sizes.concurrency} answers a"
+            f" transaction: {got.batched:.0f}/s waiting for each, {got.pipelined:.0f}/s"
+            " pipelined"
+        )
         url = server.create_database("reads")
 
         def load_postgres_all() -> None:
