@@ -20,9 +20,9 @@ from tests.support import answer_item, make_services
 
 GUILD = 7
 MEMBERS = 20
-STEP = timedelta(minutes=5)  # the injected clock moves on with each answer: days go by
+STEP = timedelta(minutes=2)  # the injected clock moves on with each answer: days go by
 DAYS = 4
-LIMIT = DAYS * 24 * 12  # answers at most: START + DAYS bounds every stamp
+LIMIT = DAYS * 24 * 30  # answers at most: START + DAYS bounds every stamp
 ITEMS = ("alg-choice", "alg-number", "alg-word")
 
 

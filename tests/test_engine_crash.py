@@ -198,7 +198,7 @@ def test_a_process_killed_while_answering_leaves_every_answer_whole(db_url: str)
     database = Database(db_url)
     try:
         rows = database.read_sync(lambda tx: tx.all(_ATTEMPTS))
-        assert len(rows) > 50, "the process was killed before it had answered much"
+        assert len(rows) > 20, "the process was killed before it had answered much"
         for user, ref, item, correct, events, logs in rows:
             assert (events, logs) == (1 if correct else 0, 1), (user, ref, item)
         # Each review log moved its card once; each answer counted once on its study day.
