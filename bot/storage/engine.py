@@ -485,12 +485,12 @@ def rebuild_totals(tx: Tx, g: int, at: datetime) -> None:
     row = tx.one(_GUILD_ZONE, {"g": g})
     zone = zone_named(None if row is None else row[0]) or ZoneInfo("UTC")
     sums: dict[tuple[str, int], list[Any]] = {}
-    last = local_day(at, zone)  # the window ends today, or on a later day an award is dated
+    window_end = local_day(at, zone)  # today, or a later day an award is dated
     for u, amount, raw in tx.all(_EVENTS, {"g": g}):
         instant = tx.read_instant(raw)
         assert instant is not None
         day = local_day(instant, zone)
-        last = max(last, day)
+        window_end = max(window_end, day)
         for period in ("all", *period_keys(day)):
             total = sums.setdefault((period, int(u)), [0, instant])
             total[0] += int(amount)
@@ -503,4 +503,4 @@ def rebuild_totals(tx: Tx, g: int, at: datetime) -> None:
             for (p, u), (xp, last) in sums.items()
         ],
     )
-    roll(tx, g, last, None, at)
+    roll(tx, g, window_end, None, at)
