@@ -276,14 +276,17 @@ def sqlite_answers(folder: Path, sizes: Sizes, rounds: int = ROUNDS) -> Answers:
 
 def replay_postgres(url: str, units: list[list[Statement]], per: int, pipelined: bool) -> float:
     """Recorded PostgreSQL statements on bare psycopg, one transaction per `per` answers and
-    a savepoint each as our writer does; waiting for each statement, or pipelined: seconds."""
+    a savepoint each as our writer takes them; waiting for each statement, or pipelined (a
+    pipeline cannot carry two statements in one query, so there the savepoints go apart):
+    seconds."""
     with psycopg.connect(url) as connection:
         cursor = connection.cursor()
         began = time.perf_counter()
         for first in range(0, len(units), per):
+            batch = units[first : first + per]
             with connection.pipeline() if pipelined else contextlib.nullcontext():
-                for unit in units[first : first + per]:
-                    cursor.execute("SAVEPOINT unit")
+                cursor.execute("SAVEPOINT unit")
+                for index, unit in enumerate(batch):
                     for kind, text, params in unit:
                         if kind == "many":
                             cursor.executemany(text, params)
@@ -291,7 +294,13 @@ def replay_postgres(url: str, units: list[list[Statement]], per: int, pipelined:
                             cursor.execute(text, params)
                             if kind in ("one", "all") and not pipelined:
                                 cursor.fetchall()
-                    cursor.execute("RELEASE SAVEPOINT unit")
+                    if index + 1 == len(batch):
+                        cursor.execute("RELEASE SAVEPOINT unit")
+                    elif pipelined:
+                        cursor.execute("RELEASE SAVEPOINT unit")
+                        cursor.execute("SAVEPOINT unit")
+                    else:
+                        cursor.execute("RELEASE SAVEPOINT unit; SAVEPOINT unit")
             connection.commit()
         return time.perf_counter() - began
 
