@@ -434,8 +434,8 @@ class GroupWriter:
         with connection.begin():
             tx = Tx(connection, self.sqlite)
             cursor = tx.cursor
-            for job in jobs:
-                cursor.execute("SAVEPOINT unit")
+            cursor.execute("SAVEPOINT unit")
+            for index, job in enumerate(jobs):
                 try:
                     job.result = job.work(tx)
                     tx._finish(ok=True)
@@ -446,9 +446,15 @@ class GroupWriter:
                         tx._finish(ok=False)
                     finally:
                         cursor.execute("ROLLBACK TO SAVEPOINT unit")
-                        cursor.execute("RELEASE SAVEPOINT unit")
-                else:
+                if index + 1 == len(jobs):
                     cursor.execute("RELEASE SAVEPOINT unit")
+                elif self.sqlite:
+                    cursor.execute("RELEASE SAVEPOINT unit")
+                    cursor.execute("SAVEPOINT unit")
+                else:
+                    # One round trip, not two: a query without parameters may hold several
+                    # statements (psycopg sends it as a simple query).
+                    cursor.execute("RELEASE SAVEPOINT unit; SAVEPOINT unit")
             cursor.close()
 
 

@@ -35,9 +35,12 @@ _TOUCH = Sql(
     " ELSE members.display_name END"
     " RETURNING timezone, zone_next, zone_next_at, streak_mode, streak_target, streak_current,"
     " streak_best, last_active_day, streak_start, streak_latest, week_days, freezes, xp_total,"
-    " zone_changed_at"
+    " zone_changed_at,"
+    # The server's settings in the same statement: one round trip to PostgreSQL, not two.
+    " (SELECT timezone FROM guild_settings WHERE guild_id = :g),"
+    " (SELECT retention FROM guild_settings WHERE guild_id = :g),"
+    " (SELECT rolling_day FROM guild_settings WHERE guild_id = :g)"
 )
-_GUILD = Sql("SELECT timezone, retention, rolling_day FROM guild_settings WHERE guild_id = :g")
 
 
 @dataclass
@@ -78,9 +81,8 @@ class Who:
 
 
 def member(tx: Tx, g: int, u: int, name: str, at: datetime) -> Who:
-    """Create or refresh the member's row and read what the rules need: two statements."""
+    """Create or refresh the member's row and read what the rules need: one statement."""
     row = tx.one(_TOUCH, {"g": g, "u": u, "name": name, "at": tx.instant(at)})
-    guild = tx.one(_GUILD, {"g": g})
     read_day, read_instant = tx.read_day, tx.read_instant
     state = streaks.StreakState(
         mode=row[3],
@@ -102,9 +104,9 @@ def member(tx: Tx, g: int, u: int, name: str, at: datetime) -> Who:
         zone_changed_at=read_instant(row[13]),
         streak=state,
         xp_total=int(row[12]),
-        guild_zone=None if guild is None else guild[0],
-        retention=memory.DEFAULT_RETENTION if guild is None else float(guild[1]),
-        rolling_day=None if guild is None else read_day(guild[2]),
+        guild_zone=row[14],  # the three are NULL only without a settings row (NOT NULL)
+        retention=memory.DEFAULT_RETENTION if row[15] is None else float(row[15]),
+        rolling_day=read_day(row[16]),
     )
 
 
@@ -117,14 +119,19 @@ _INSERT_XP = Sql(
 )
 # One statement for the five totals an award feeds. reached_at only moves forward, so the
 # value equals the rebuilt MAX(at) whatever order awards arrive in.
-_ADD_TOTALS = Sql(
+_ADD_TOTALS_ROWS = (
     "INSERT INTO xp_totals (guild_id, period, user_id, xp, reached_at) VALUES"
     " (:g, 'all', :u, :xp, :at), (:g, :week, :u, :xp, :at), (:g, :month, :u, :xp, :at),"
-    " (:g, :day, :u, :xp, :at), (:g, 'r', :u, :xp, :at)"
+    " (:g, :day, :u, :xp, :at)"
+)
+_ADD_TOTALS_CONFLICT = (
     " ON CONFLICT (guild_id, period, user_id) DO UPDATE SET xp = xp_totals.xp + excluded.xp,"
     " reached_at = CASE WHEN excluded.reached_at > xp_totals.reached_at"
     " THEN excluded.reached_at ELSE xp_totals.reached_at END"
 )
+_ADD_TOTALS = Sql(_ADD_TOTALS_ROWS + ", (:g, 'r', :u, :xp, :at)" + _ADD_TOTALS_CONFLICT)
+# An award dated before the rolling window (a clock far behind) feeds the other four only.
+_ADD_TOTALS_BEFORE_WINDOW = Sql(_ADD_TOTALS_ROWS + _ADD_TOTALS_CONFLICT)
 
 
 def period_keys(day: date) -> tuple[str, str, str]:
@@ -142,12 +149,13 @@ def award(tx: Tx, who: Who, reason: str, ref: str, amount: int, at: datetime) ->
     if tx.one(_INSERT_XP, params) is None:
         return 0
     day = who.server_day(at)
-    if who.rolling_day != day:
+    if who.rolling_day is None or day > who.rolling_day:
         roll(tx, who.g, day, who.rolling_day, at)
         who.rolling_day = day
     week, month, on_day = period_keys(day)
+    in_window = day > who.rolling_day - timedelta(days=ROLLING_DAYS)
     tx.run(
-        _ADD_TOTALS,
+        _ADD_TOTALS if in_window else _ADD_TOTALS_BEFORE_WINDOW,
         {**who.ids, "xp": amount, "at": instant, "week": week, "month": month, "day": on_day},
     )
     who.xp_added += amount
@@ -179,8 +187,15 @@ _PRUNE_ROLLING = Sql("DELETE FROM xp_totals WHERE guild_id = :g AND period = 'r'
 
 def roll(tx: Tx, g: int, day: date, was: date | None, at: datetime) -> None:
     """Move the rolling-30-days totals to end on `day`: the days that left the window are
-    subtracted (set-based, once a day per server), or, after a long gap or a step back, the
-    window is summed again from the day totals."""
+    subtracted (set-based, once a day per server), or, after a long gap, the window is
+    summed again from the day totals.
+
+    The window never moves back (`day` before `was` changes nothing): no XP event is dated
+    after the window's last day, which is what lets a move forward only subtract. Two units
+    that read the clock either side of midnight can reach the writer in the other order; the
+    earlier one then adds to the window it falls in."""
+    if was is not None and day <= was:
+        return
     first_kept = day - timedelta(days=ROLLING_DAYS - 1)
     if was is not None and was < day and (day - was).days <= ROLLING_DAYS:
         gone_first = was - timedelta(days=ROLLING_DAYS - 1)
@@ -466,14 +481,16 @@ _GUILD_ZONE = Sql("SELECT timezone FROM guild_settings WHERE guild_id = :g")
 
 def rebuild_totals(tx: Tx, g: int, at: datetime) -> None:
     """Every period total of a server summed again from its XP events (server dates), the
-    rolling window ending on the server's date at `at`."""
+    rolling window ending on the server's date at `at` (or the latest award's, if later)."""
     row = tx.one(_GUILD_ZONE, {"g": g})
     zone = zone_named(None if row is None else row[0]) or ZoneInfo("UTC")
     sums: dict[tuple[str, int], list[Any]] = {}
+    window_end = local_day(at, zone)  # today, or a later day an award is dated
     for u, amount, raw in tx.all(_EVENTS, {"g": g}):
         instant = tx.read_instant(raw)
         assert instant is not None
         day = local_day(instant, zone)
+        window_end = max(window_end, day)
         for period in ("all", *period_keys(day)):
             total = sums.setdefault((period, int(u)), [0, instant])
             total[0] += int(amount)
@@ -486,4 +503,4 @@ def rebuild_totals(tx: Tx, g: int, at: datetime) -> None:
             for (p, u), (xp, last) in sums.items()
         ],
     )
-    roll(tx, g, local_day(at, zone), None, at)
+    roll(tx, g, window_end, None, at)

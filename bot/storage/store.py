@@ -185,12 +185,16 @@ _BOARD_Q = Sql(
 _MY_TOTAL_Q = Sql(
     "SELECT xp, reached_at FROM xp_totals WHERE guild_id = :g AND period = :period AND user_id = :u"
 )
-_AHEAD_Q = Sql(
-    "SELECT count(*) FROM xp_totals WHERE guild_id = :g AND period = :period AND (xp > :xp"
-    " OR (xp = :xp AND (reached_at < :reached OR (reached_at = :reached AND user_id < :u))))"
-)
-_RANKED_Q = Sql(
-    "SELECT count(*) FROM xp_totals WHERE guild_id = :g AND period = :period AND xp > 0"
+# (members ahead, members ranked) in one statement. Ahead: two ranges of the board index
+# (more XP; same XP, there first) rather than one OR the planners turn into a scan of the
+# whole period. Ranked: every row of the period by the narrower unique index, less the rows
+# without XP (none in practice: a range at the index's end).
+_RANK_Q = Sql(
+    "SELECT (SELECT count(*) FROM xp_totals WHERE guild_id = :g AND period = :period"
+    " AND xp > :xp) + (SELECT count(*) FROM xp_totals WHERE guild_id = :g AND period = :period"
+    " AND xp = :xp AND (reached_at < :reached OR (reached_at = :reached AND user_id < :u))),"
+    " (SELECT count(*) FROM xp_totals WHERE guild_id = :g AND period = :period)"
+    " - (SELECT count(*) FROM xp_totals WHERE guild_id = :g AND period = :period AND xp <= 0)"
 )
 _XP_DAYS_Q = Sql(
     "SELECT period, xp FROM xp_totals WHERE guild_id = :g AND user_id = :u"
@@ -705,9 +709,8 @@ class Store:
             if mine is None or int(mine[0]) <= 0:
                 return None
             params.update(xp=int(mine[0]), reached=mine[1])
-            ahead = tx.one(_AHEAD_Q, params)
-            ranked = tx.one(_RANKED_Q, params)
-            return int(ahead[0]) + 1, int(mine[0]), int(ranked[0])
+            ahead, ranked = tx.one(_RANK_Q, params)
+            return int(ahead) + 1, int(mine[0]), int(ranked)
 
         return await self.db.read_tx(work)
 
@@ -732,7 +735,7 @@ class Store:
             raise ValueError(f"unknown period {period!r}")
 
         key, today, rolled = await self.db.read_tx(work)
-        if key == "r" and rolled != today:
+        if key == "r" and (rolled is None or today > rolled):  # the window never moves back
             await self.db.unit(lambda tx: engine.roll(tx, guild_id, today, rolled, at))
         return key
 
