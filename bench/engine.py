@@ -146,13 +146,17 @@ class Tracer:
 
     def __enter__(self) -> Tracer:
         units = self.units
-        for kind in ("one", "all", "run", "many"):
+        for kind in ("one", "all", "run", "send", "many"):
             real = getattr(Tx, kind)
             self._saved[kind] = real
 
             def traced(tx: Tx, statement: Sql, params: Any = None, *, _k: str = kind) -> Any:
-                kept = [dict(row) for row in params] if _k == "many" else dict(params or {})
-                units[-1].append((_k, tx.text(statement), kept))
+                text = tx.text(statement)
+                # The writer's own savepoints are not the answer's statements: the ceiling
+                # runs one transaction per answer without them.
+                if units and not text.startswith(("SAVEPOINT", "RELEASE")):
+                    kept = [dict(row) for row in params] if _k == "many" else dict(params or {})
+                    units[-1].append(("run" if _k == "send" else _k, text, kept))
                 return self._saved[_k](tx, statement, params)
 
             setattr(Tx, kind, traced)

@@ -13,6 +13,7 @@ import asyncio
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -22,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from bot.domain.values import MemberRef
@@ -227,3 +229,38 @@ def test_a_process_killed_while_answering_leaves_every_answer_whole(db_url: str)
         assert_totals_consistent(database)
     finally:
         database.close()
+
+
+_DAY_ROW = Sql(
+    "INSERT INTO activity_days (guild_id, user_id, day, first_at, lessons, dailies, exercises,"
+    " answers, counted) VALUES (:g, :u, :day, :at, 0, 0, 0, 0, false)"
+)
+_DAYS_OF = Sql("SELECT user_id FROM activity_days WHERE guild_id = :g ORDER BY user_id")
+
+
+async def test_a_sent_statement_that_fails_fails_its_own_unit_only(database: Database) -> None:
+    """`Tx.send` defers a statement (pipelined with the next read on PostgreSQL): its error
+    must still belong to the unit that sent it, and the batch around it must commit."""
+    at = datetime(2026, 11, 23, 9, tzinfo=UTC)
+
+    def unit(user: int, twice: bool) -> Callable[[Tx], int]:
+        def work(tx: Tx) -> int:
+            if user == 4:  # fails before running anything: the units before it stay whole
+                raise ValueError("no statement at all")
+            row = {"g": 77, "u": user, "day": tx.day(at.date()), "at": tx.instant(at)}
+            tx.send(_DAY_ROW, row)
+            if twice:
+                tx.send(_DAY_ROW, row)  # the unique (member, day) refuses the second
+            return user
+
+        return work
+
+    results = await asyncio.gather(
+        *(database.unit(unit(user, twice=user == 3)) for user in range(1, 6)),
+        return_exceptions=True,
+    )
+    refused = (sqlite3.IntegrityError, psycopg.IntegrityError)  # the driver's own error
+    assert isinstance(results[2], refused) and isinstance(results[3], ValueError)
+    assert [results[0], results[1], results[4]] == [1, 2, 5]
+    kept = await database.read_tx(lambda tx: [int(u) for (u,) in tx.all(_DAYS_OF, {"g": 77})])
+    assert kept == [1, 2, 5]  # the failing units left nothing, the others committed

@@ -199,20 +199,32 @@ def _same(value: Any) -> Any:
     return value
 
 
+_SAVEPOINT = Sql("SAVEPOINT unit")
+_RELEASE = Sql("RELEASE SAVEPOINT unit")
+
+
 class Tx:
     """What a unit of work sees: the batch's transaction, inside the unit's own savepoint.
 
     `one`/`all`/`run` execute `Sql` on the raw driver cursor; values go in through `instant`
     and `day` and come out through `read_instant` and `read_day` (SQLite keeps them as text).
-    `session()` is a SQLAlchemy Session on the same connection, for ORM-shaped work.
+    `send` is for a statement whose result the unit never reads: on PostgreSQL it waits and
+    goes out with the next statement that is read, in one pipeline (psycopg's pipeline mode),
+    so an answer costs a round trip per read, not per statement (12.9 → 7.8 round trips an
+    answer; bench/engine.py: about +8% answers/s, interleaved runs). Everything sent is
+    flushed before the unit ends, so its errors stay its own. `session()` is a SQLAlchemy
+    Session on the same connection, for ORM-shaped work (it flushes what was sent first).
     """
 
     __slots__ = (
+        "_driver",
         "_session",
+        "_unit_start",
         "connection",
         "cursor",
         "day",
         "instant",
+        "pending",
         "read_day",
         "read_instant",
         "sqlite",
@@ -223,8 +235,11 @@ class Tx:
         self.sqlite = sqlite
         raw = connection.connection.driver_connection
         assert raw is not None
+        self._driver: Any = raw
         self.cursor: Any = raw.cursor()
         self._session: Session | None = None
+        self.pending: list[tuple[str, dict[str, Any]]] = []  # PostgreSQL: sent, not yet flushed
+        self._unit_start = 0
         if sqlite:
             self.instant: Callable[[datetime | None], Any] = _sqlite_instant
             self.read_instant: Callable[[Any], datetime | None] = _sqlite_read_instant
@@ -239,32 +254,61 @@ class Tx:
     def text(self, statement: Sql) -> str:
         return statement.sqlite if self.sqlite else statement.postgresql
 
+    def _execute(self, text: str, params: dict[str, Any]) -> None:
+        """Run one statement, after whatever was sent before it, in one round trip."""
+        cursor = self.cursor
+        if not self.pending:
+            cursor.execute(text, params)
+            return
+        pending, self.pending = self.pending, []
+        with self._driver.pipeline():
+            for waiting, values in pending:
+                cursor.execute(waiting, values)
+            cursor.execute(text, params)
+        # Leaving the pipeline waited for every result: the cursor holds the last one.
+
     def one(self, statement: Sql, params: dict[str, Any] | None = None) -> Any:
         """The first row (a tuple), or None."""
-        cursor = self.cursor
-        cursor.execute(statement.sqlite if self.sqlite else statement.postgresql, params or {})
-        return cursor.fetchone()
+        self._execute(statement.sqlite if self.sqlite else statement.postgresql, params or {})
+        return self.cursor.fetchone()
 
     def all(self, statement: Sql, params: dict[str, Any] | None = None) -> list[Any]:
-        cursor = self.cursor
-        cursor.execute(statement.sqlite if self.sqlite else statement.postgresql, params or {})
-        return list(cursor.fetchall())
+        self._execute(statement.sqlite if self.sqlite else statement.postgresql, params or {})
+        return list(self.cursor.fetchall())
 
     def run(self, statement: Sql, params: dict[str, Any] | None = None) -> int:
         """Execute; the number of rows it changed."""
-        cursor = self.cursor
-        cursor.execute(statement.sqlite if self.sqlite else statement.postgresql, params or {})
-        return int(cursor.rowcount)
+        self._execute(statement.sqlite if self.sqlite else statement.postgresql, params or {})
+        return int(self.cursor.rowcount)
+
+    def send(self, statement: Sql, params: dict[str, Any] | None = None) -> None:
+        """Execute a statement whose result is never read (see the class's docstring)."""
+        if self.sqlite:
+            self.cursor.execute(statement.sqlite, params or {})
+        else:
+            self.pending.append((statement.postgresql, params or {}))
 
     def many(self, statement: Sql, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
+            self.flush()
             self.cursor.executemany(self.text(statement), rows)
 
     def raw(self, statement: str) -> None:
+        self.flush()
         self.cursor.execute(statement)
+
+    def flush(self) -> None:
+        """Send what waits now (one round trip); errors in it surface here."""
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        with self._driver.pipeline():
+            for waiting, values in pending:
+                self.cursor.execute(waiting, values)
 
     def session(self) -> Session:
         """A Session joined to this transaction (inside a savepoint of its own)."""
+        self.flush()
         if self._session is None:
             self._session = Session(
                 bind=self.connection,
@@ -273,8 +317,14 @@ class Tx:
             )
         return self._session
 
+    def _begin_unit(self) -> None:
+        self._unit_start = len(self.pending)  # what is queued before it is the writer's
+
     def _finish(self, ok: bool) -> None:
-        """Flush (or drop) the unit's Session before the unit's savepoint ends."""
+        """Flush (or drop) the unit's statements and Session before its savepoint ends."""
+        if not ok:
+            del self.pending[self._unit_start :]  # the unit's own: rolled back anyway
+        self.flush()
         session, self._session = self._session, None
         if session is None:
             return
@@ -434,8 +484,11 @@ class GroupWriter:
         with connection.begin():
             tx = Tx(connection, self.sqlite)
             cursor = tx.cursor
-            cursor.execute("SAVEPOINT unit")
+            # The savepoints go out with each unit's first statement on PostgreSQL (`send`):
+            # no round trip of their own.
+            tx.send(_SAVEPOINT)
             for index, job in enumerate(jobs):
+                tx._begin_unit()
                 try:
                     job.result = job.work(tx)
                     tx._finish(ok=True)
@@ -446,15 +499,10 @@ class GroupWriter:
                         tx._finish(ok=False)
                     finally:
                         cursor.execute("ROLLBACK TO SAVEPOINT unit")
-                if index + 1 == len(jobs):
-                    cursor.execute("RELEASE SAVEPOINT unit")
-                elif self.sqlite:
-                    cursor.execute("RELEASE SAVEPOINT unit")
-                    cursor.execute("SAVEPOINT unit")
-                else:
-                    # One round trip, not two: a query without parameters may hold several
-                    # statements (psycopg sends it as a simple query).
-                    cursor.execute("RELEASE SAVEPOINT unit; SAVEPOINT unit")
+                tx.send(_RELEASE)
+                if index + 1 < len(jobs):
+                    tx.send(_SAVEPOINT)
+            tx.flush()
             cursor.close()
 
 

@@ -154,7 +154,7 @@ def award(tx: Tx, who: Who, reason: str, ref: str, amount: int, at: datetime) ->
         who.rolling_day = day
     week, month, on_day = period_keys(day)
     in_window = day > who.rolling_day - timedelta(days=ROLLING_DAYS)
-    tx.run(
+    tx.send(
         _ADD_TOTALS if in_window else _ADD_TOTALS_BEFORE_WINDOW,
         {**who.ids, "xp": amount, "at": instant, "week": week, "month": month, "day": on_day},
     )
@@ -201,14 +201,14 @@ def roll(tx: Tx, g: int, day: date, was: date | None, at: datetime) -> None:
         gone_first = was - timedelta(days=ROLLING_DAYS - 1)
         gone_last = first_kept - timedelta(days=1)
         span = {"g": g, "first": f"d:{gone_first.isoformat()}", "last": f"d:{gone_last}"}
-        tx.run(_SUBTRACT_ROLLING, span)
-        tx.run(_PRUNE_ROLLING, {"g": g})
+        tx.send(_SUBTRACT_ROLLING, span)
+        tx.send(_PRUNE_ROLLING, {"g": g})
     else:
-        tx.run(_DROP_ROLLING, {"g": g})
+        tx.send(_DROP_ROLLING, {"g": g})
         span = {"g": g, "first": f"d:{first_kept.isoformat()}", "last": f"d:{day.isoformat()}"}
-        tx.run(_REFILL_ROLLING, span)
+        tx.send(_REFILL_ROLLING, span)
     if tx.run(_SET_ROLLING_DAY, {"g": g, "day": tx.day(day)}) == 0:
-        tx.run(_ENSURE_GUILD, {"g": g, "day": tx.day(day), "at": tx.instant(at)})
+        tx.send(_ENSURE_GUILD, {"g": g, "day": tx.day(day), "at": tx.instant(at)})
 
 
 # -- study days and the streak --------------------------------------------------------------
@@ -271,7 +271,7 @@ def study(
         lessons=int(row[0]), dailies=int(row[1]), exercises=int(row[2]), answers=int(row[3])
     ):
         return
-    tx.run(_COUNT_DAY, {**who.ids, "day": tx.day(day)})
+    tx.send(_COUNT_DAY, {**who.ids, "day": tx.day(day)})
     skipped = forgiven(tx, who)
     before = who.streak
     try:
@@ -306,7 +306,7 @@ def rebuilt(tx: Tx, who: Who) -> None:
     days = [d for (raw,) in tx.all(_COUNTED_DAYS, who.ids) if (d := tx.read_day(raw))]
     before = who.streak
     state, events = streaks.rebuild(days, forgiven(tx, who), before.mode, before.target)
-    tx.run(_DROP_STREAK_EVENTS, who.ids)
+    tx.send(_DROP_STREAK_EVENTS, who.ids)
     who.events.clear()
     _log_events(tx, who, events)
     who.streak, who.streak_moved = state, True
@@ -422,7 +422,7 @@ def remember(
         "lapses": card.lapses,
         "introduced": None,  # only cards /review introduces count against the daily allowance
     }
-    tx.run(_SAVE_CARD, params)
+    tx.send(_SAVE_CARD, params)
     log = {
         **who.ids,
         "item": item_id,
@@ -432,7 +432,7 @@ def remember(
         "elapsed": entry.elapsed_days,
         "scheduled": entry.scheduled_days,
     }
-    tx.run(_REVIEW_LOG, log)
+    tx.send(_REVIEW_LOG, log)
     return card
 
 
@@ -495,7 +495,7 @@ def rebuild_totals(tx: Tx, g: int, at: datetime) -> None:
             total = sums.setdefault((period, int(u)), [0, instant])
             total[0] += int(amount)
             total[1] = max(total[1], instant)
-    tx.run(_DROP_TOTALS, {"g": g})
+    tx.send(_DROP_TOTALS, {"g": g})
     tx.many(
         _PUT_TOTAL,
         [

@@ -638,14 +638,14 @@ class Store:
                 return ZoneChange("same")
             ids = member.ids
             if tx.one(_ANY_DAY_Q, ids) is None:
-                tx.run(_SET_ZONE_Q, {**ids, "zone": zone})
+                tx.send(_SET_ZONE_Q, {**ids, "zone": zone})
                 return ZoneChange("set")
             if not zone_change_allowed(at, member.zone_changed_at):
                 assert member.zone_changed_at is not None
                 return ZoneChange("too_soon", member.zone_changed_at + ZONE_CHANGE_EVERY)
             old, new = member.zone_at(at), member_zone(zone, member.guild_zone)
             effective = zone_change_effective(at, old, new)
-            tx.run(
+            tx.send(
                 _PLAN_ZONE_Q,
                 {
                     **ids,
@@ -910,7 +910,7 @@ class Store:
                     "at": instant,
                 },
             )[0]
-            tx.run(
+            tx.send(
                 _EXERCISE_ATTEMPT_Q,
                 {
                     **member.ids,
@@ -1057,7 +1057,7 @@ class Store:
         def work(tx: Tx) -> tuple[Judged, Recorded]:
             item_id, seed = pick
             params = {"g": who.guild_id, "day": tx.day(day), "item": item_id, "seed": seed}
-            tx.run(_INSERT_CHALLENGE_Q, {**params, "at": tx.instant(at)})
+            tx.send(_INSERT_CHALLENGE_Q, {**params, "at": tx.instant(at)})
             found = tx.one(_CHALLENGE_OF_DAY_Q, params)
             challenge = Challenge(int(found[0]), who.guild_id, day, str(found[1]), int(found[2]))
             judged = judge(challenge)
