@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 
-import pytest
 from rich.console import Console
 
 from bot.adapters.console.session import ConsoleSession, PipeLines
@@ -195,9 +193,8 @@ async def test_answers_come_from_quizzes_and_daily_challenges_oldest_first(
 
 
 async def test_console_stats_prints_the_card_and_saves_the_chart(
-    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database: Database, console_files: Path
 ) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the console saves pictures
     services, _ = make_services(database, NOW, small_curriculum())
     await study_server(services)
     buffer = io.StringIO()
@@ -208,7 +205,7 @@ async def test_console_stats_prints_the_card_and_saves_the_chart(
     assert "/stats — the server's activity, lesson funnel and questions to fix" in text
     assert "📊 Server stats" in text and "alg-word" in text and "check the answer key" in text
     assert "Finished · Basics" in text
-    [(saved, head)] = saved_pictures(tmp_path)
+    [(saved, head)] = saved_pictures(console_files)  # the session's folder for pictures
     assert f"saved activity.png: {saved}" in text.replace("\n", "") and head == b"\x89PNG"
 
 

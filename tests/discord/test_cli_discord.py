@@ -48,11 +48,11 @@ async def test_sync_registers_the_commands_in_one_server(
     code, out, err = await studybot(fake_discord, tmp_path, "sync", "--guild", str(guild.id))
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0] == f"synced 15 commands in server {guild.id}:"
+    assert lines[0] == f"synced 16 commands in server {guild.id}:"
     assert "  /admin content reload" in lines and "  /quiz [topic] [count]" in lines
     assert "  Run code (message menu)" in lines
     registered = {c["name"] for c in fake_discord.commands[guild.id]}
-    assert len(registered) == 15 and {"admin", "daily", "remind", "Run code"} <= registered
+    assert len(registered) == 16 and {"admin", "daily", "remind", "Run code"} <= registered
     assert None not in fake_discord.commands or not fake_discord.commands[None]
 
 
