@@ -137,6 +137,31 @@ class ScheduleService:
 
     # -- moderators ----------------------------------------------------------------------
 
+    async def _save(
+        self,
+        guild_id: int,
+        kind: Kind,
+        channel_id: int | None,
+        when: tuple[str, str],
+        by: int | None,
+        **extra: str | None,
+    ) -> Card:
+        """Save one kind's schedule: where, at what time on which days (`when`), by whom, and
+        what the kind itself needs (a track and cursor, a period)."""
+        hour, minute, day_set = self._when(*when)
+        values = {
+            "channel_id": channel_id,
+            "hour": hour,
+            "minute": minute,
+            "days": days_text(day_set),
+            "track": None,
+            "period": None,
+            "configured_by": by,
+            **extra,
+        }
+        row = await self.timed.save_schedule(guild_id, kind, values, self._now())
+        return await self._saved(row)
+
     async def set_lessons(
         self,
         guild_id: int,
@@ -147,36 +172,17 @@ class ScheduleService:
         by: int | None = None,
     ) -> Card:
         """Post the roadmap's lessons in order, one per post, from a track or the start."""
-        hour, minute, day_set = self._when(at_time, days)
+        self._when(at_time, days)  # a bad time or day is named before a bad track
         first = self._first_lesson(track)
-        values = {
-            "channel_id": channel_id,
-            "hour": hour,
-            "minute": minute,
-            "days": days_text(day_set),
-            "track": track.strip().lower() if track else None,
-            "period": None,
-            "cursor": first,
-            "configured_by": by,
-        }
-        row = await self.timed.save_schedule(guild_id, Kind.LESSONS, values, self._now())
-        return await self._saved(row)
+        chosen = track.strip().lower() if track else None
+        return await self._save(
+            guild_id, Kind.LESSONS, channel_id, (at_time, days), by, track=chosen, cursor=first
+        )
 
     async def set_challenge(
         self, guild_id: int, channel_id: int | None, at_time: str, by: int | None = None
     ) -> Card:
-        hour, minute, day_set = self._when(at_time, "daily")
-        values = {
-            "channel_id": channel_id,
-            "hour": hour,
-            "minute": minute,
-            "days": days_text(day_set),
-            "track": None,
-            "period": None,
-            "configured_by": by,
-        }
-        row = await self.timed.save_schedule(guild_id, Kind.CHALLENGE, values, self._now())
-        return await self._saved(row)
+        return await self._save(guild_id, Kind.CHALLENGE, channel_id, (at_time, "daily"), by)
 
     async def set_leaderboard(
         self,
@@ -187,18 +193,10 @@ class ScheduleService:
         period: str,
         by: int | None = None,
     ) -> Card:
-        hour, minute, day_set = self._when(at_time, day)
-        values = {
-            "channel_id": channel_id,
-            "hour": hour,
-            "minute": minute,
-            "days": days_text(day_set),
-            "track": None,
-            "period": self._period(period).value,
-            "configured_by": by,
-        }
-        row = await self.timed.save_schedule(guild_id, Kind.LEADERBOARD, values, self._now())
-        return await self._saved(row)
+        chosen = self._period(period).value
+        return await self._save(
+            guild_id, Kind.LEADERBOARD, channel_id, (at_time, day), by, period=chosen
+        )
 
     async def set_showcase(
         self,
@@ -209,18 +207,7 @@ class ScheduleService:
         by: int | None = None,
     ) -> Card:
         """A weekly post of the best-reviewed new portfolio projects (one per ISO week)."""
-        hour, minute, day_set = self._when(at_time, day)
-        values = {
-            "channel_id": channel_id,
-            "hour": hour,
-            "minute": minute,
-            "days": days_text(day_set),
-            "track": None,
-            "period": None,
-            "configured_by": by,
-        }
-        row = await self.timed.save_schedule(guild_id, Kind.SHOWCASE, values, self._now())
-        return await self._saved(row)
+        return await self._save(guild_id, Kind.SHOWCASE, channel_id, (at_time, day), by)
 
     async def off(self, guild_id: int, kind: str) -> Card:
         which = self._kind(kind)
