@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cards import Card, CardField, Tone, UserError
@@ -112,6 +113,27 @@ def _timetable(row: ScheduleRow) -> Timetable:
 
 def _zone(row: ScheduleRow) -> ZoneInfo:
     return member_zone(None, row.guild_timezone)
+
+
+def claimed_post(
+    row: ScheduleRow, kind: str, key: str, claim: Claim, card: Card, **extra: Any
+) -> Post:
+    """A post made under a claim: its delivery, nonce and title, and a lapsed claim's
+    "look in the channel first" (`extra`: where it goes otherwise, a thread, a reply)."""
+    values: dict[str, Any] = {"channel_id": row.channel_id, **extra}
+    return Post(
+        delivery_id=claim.delivery_id,
+        schedule_id=row.id,
+        guild_id=row.guild_id,
+        kind=kind,
+        key=key,
+        cards=(card,),
+        nonce=nonce_of(row.guild_id, kind, key),
+        title=card.title,
+        claimed_at=claim.claimed_at,
+        look_first=claim.status == "stale",
+        **values,
+    )
 
 
 class ScheduleService:
@@ -407,19 +429,7 @@ class ScheduleService:
         if claim.status not in ("new", "stale") or made.challenge is None:
             return []
         card = self.challenges.challenge_card(made.challenge, made.answered)
-        post = Post(
-            delivery_id=claim.delivery_id,
-            schedule_id=row.id,
-            guild_id=row.guild_id,
-            kind=Kind.CHALLENGE.value,
-            key=key,
-            channel_id=row.channel_id,
-            cards=(card,),
-            nonce=nonce_of(row.guild_id, Kind.CHALLENGE.value, key),
-            title=card.title,
-            claimed_at=claim.claimed_at,
-            look_first=claim.status == "stale",
-        )
+        post = claimed_post(row, Kind.CHALLENGE.value, key, claim, card)
         reveals = await self._reveal(row, made.previous, fire, now) if made.previous else []
         return [*reveals, post]
 
@@ -449,21 +459,7 @@ class ScheduleService:
             assert claim.delivery_id is not None
             await self.timed.record(claim.delivery_id, "skipped", now, detail="nothing reviewed")
             return []
-        return [
-            Post(
-                delivery_id=claim.delivery_id,
-                schedule_id=row.id,
-                guild_id=row.guild_id,
-                kind=Kind.SHOWCASE.value,
-                key=key,
-                channel_id=row.channel_id,
-                cards=(card,),
-                nonce=nonce_of(row.guild_id, Kind.SHOWCASE.value, key),
-                title=card.title,
-                claimed_at=claim.claimed_at,
-                look_first=claim.status == "stale",
-            )
-        ]
+        return [claimed_post(row, Kind.SHOWCASE.value, key, claim, card)]
 
     def _lesson_pick(self, row: ScheduleRow) -> PickRef:
         def pick(cursor: str | None) -> tuple[str | None, str | None]:
@@ -489,18 +485,12 @@ class ScheduleService:
         assert claim.ref is not None
         cards = self.lessons.post_cards(self.ctx.curriculum.lessons[claim.ref])
         first = cards[0]
-        return Post(
-            delivery_id=claim.delivery_id,
-            schedule_id=row.id,
-            guild_id=row.guild_id,
-            kind=Kind.LESSONS.value,
-            key=key,
-            channel_id=row.channel_id,
-            cards=(first,),
-            nonce=nonce_of(row.guild_id, Kind.LESSONS.value, key),
-            title=first.title,
-            claimed_at=claim.claimed_at,
-            look_first=claim.status == "stale",
+        return claimed_post(
+            row,
+            Kind.LESSONS.value,
+            key,
+            claim,
+            first,
             thread_name=f"📖 {first.title}"[:THREAD_NAME_MAX],
             thread_cards=(*cards[1:], DISCUSS),
         )
@@ -518,22 +508,9 @@ class ScheduleService:
             return []
         challenge, _answered = await self.challenges.of_day(row.guild_id, day)
         card = await self.challenges.reveal_card(challenge)
-        return [
-            Post(
-                delivery_id=claim.delivery_id,
-                schedule_id=row.id,
-                guild_id=row.guild_id,
-                kind="reveal",
-                key=key,
-                channel_id=previous.channel_id or row.channel_id,
-                cards=(card,),
-                nonce=nonce_of(row.guild_id, "reveal", key),
-                title=card.title,
-                claimed_at=claim.claimed_at,
-                look_first=claim.status == "stale",
-                reply_to=previous.message_id,
-            )
-        ]
+        channel = previous.channel_id or row.channel_id
+        reply = previous.message_id
+        return [claimed_post(row, "reveal", key, claim, card, channel_id=channel, reply_to=reply)]
 
     async def _leaderboard(
         self, row: ScheduleRow, key: str, fire: datetime, now: datetime, too_late: bool
@@ -563,21 +540,7 @@ class ScheduleService:
         claim = await self.timed.claim(row, Kind.LEADERBOARD, key, fire, now, self.lease)
         if claim.status in ("done", "busy"):
             return []
-        return [
-            Post(
-                delivery_id=claim.delivery_id,
-                schedule_id=row.id,
-                guild_id=row.guild_id,
-                kind=Kind.LEADERBOARD.value,
-                key=key,
-                channel_id=row.channel_id,
-                cards=(card,),
-                nonce=nonce_of(row.guild_id, "leaderboard", key),
-                title=card.title,
-                claimed_at=claim.claimed_at,
-                look_first=claim.status == "stale",
-            )
-        ]
+        return [claimed_post(row, Kind.LEADERBOARD.value, key, claim, card)]
 
     async def lapsed(self, now: datetime, owns: Callable[[int], bool] = _anyone) -> list[Post]:
         """Claims whose lease ran out without a message, claimed again by this process: each
