@@ -268,6 +268,16 @@ def _week_target(target: int, week: date, until: date, forgiven: frozenset[date]
 # -- time-zone changes ---------------------------------------------------------------------------
 
 
+def zone_in_force(
+    zone: str | None, zone_next: str | None, zone_next_at: datetime | None, at: datetime
+) -> str | None:
+    """The member's own zone name at `at`: a requested change applies from its instant on
+    (None: they have none, the server's applies)."""
+    if zone_next is not None and zone_next_at is not None and at >= zone_next_at:
+        return zone_next
+    return zone
+
+
 def zone_change_allowed(now: datetime, last_requested: datetime | None) -> bool:
     """One change per `ZONE_CHANGE_EVERY`, so a zone cannot be hopped to gain days."""
     return last_requested is None or now - last_requested >= ZONE_CHANGE_EVERY

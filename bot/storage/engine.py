@@ -62,12 +62,12 @@ class Who:
     streak_moved: bool = False
     events: list[streaks.StreakEvent] = field(default_factory=list)
 
+    def zone_name(self, at: datetime) -> str | None:
+        return streaks.zone_in_force(self.zone, self.zone_next, self.zone_next_at, at)
+
     def zone_at(self, at: datetime) -> ZoneInfo:
-        """The member's zone at an instant: a requested change applies from its instant on."""
-        name = self.zone
-        if self.zone_next is not None and self.zone_next_at is not None and at >= self.zone_next_at:
-            name = self.zone_next
-        return member_zone(name, self.guild_zone)
+        """The member's zone at an instant (theirs, else the server's, else UTC)."""
+        return member_zone(self.zone_name(at), self.guild_zone)
 
     def day(self, at: datetime) -> date:
         return local_day(at, self.zone_at(at))
@@ -162,11 +162,11 @@ def award(tx: Tx, who: Who, reason: str, ref: str, amount: int, at: datetime) ->
     return amount
 
 
-_SET_ROLLING_DAY = Sql("UPDATE guild_settings SET rolling_day = :day WHERE guild_id = :g")
-_ENSURE_GUILD = Sql(
+# The server's row may not exist yet (a server never set up): made with the defaults then.
+_SET_ROLLING_DAY = Sql(
     "INSERT INTO guild_settings (guild_id, timezone, grace_hours, announce_quizzes, retention,"
     " new_per_day, rolling_day, created_at, updated_at)"
-    " VALUES (:g, 'UTC', 6, true, 0.9, 10, :day, :at, :at)"
+    " VALUES (:g, 'UTC', 6, true, :retention, :new_per_day, :day, :at, :at)"
     " ON CONFLICT (guild_id) DO UPDATE SET rolling_day = excluded.rolling_day"
 )
 _DROP_ROLLING = Sql("DELETE FROM xp_totals WHERE guild_id = :g AND period = 'r'")
@@ -197,7 +197,7 @@ def roll(tx: Tx, g: int, day: date, was: date | None, at: datetime) -> None:
     if was is not None and day <= was:
         return
     first_kept = day - timedelta(days=ROLLING_DAYS - 1)
-    if was is not None and was < day and (day - was).days <= ROLLING_DAYS:
+    if was is not None and (day - was).days <= ROLLING_DAYS:
         gone_first = was - timedelta(days=ROLLING_DAYS - 1)
         gone_last = first_kept - timedelta(days=1)
         span = {"g": g, "first": f"d:{gone_first.isoformat()}", "last": f"d:{gone_last}"}
@@ -207,8 +207,8 @@ def roll(tx: Tx, g: int, day: date, was: date | None, at: datetime) -> None:
         tx.send(_DROP_ROLLING, {"g": g})
         span = {"g": g, "first": f"d:{first_kept.isoformat()}", "last": f"d:{day.isoformat()}"}
         tx.send(_REFILL_ROLLING, span)
-    if tx.run(_SET_ROLLING_DAY, {"g": g, "day": tx.day(day)}) == 0:
-        tx.send(_ENSURE_GUILD, {"g": g, "day": tx.day(day), "at": tx.instant(at)})
+    defaults = {"retention": memory.DEFAULT_RETENTION, "new_per_day": memory.DEFAULT_NEW_PER_DAY}
+    tx.send(_SET_ROLLING_DAY, {"g": g, "day": tx.day(day), "at": tx.instant(at), **defaults})
 
 
 # -- study days and the streak --------------------------------------------------------------

@@ -29,6 +29,7 @@ from bot.domain.streaks import (
     skipped_dates,
     zone_change_allowed,
     zone_change_effective,
+    zone_in_force,
 )
 from bot.domain.values import (
     Challenge,
@@ -76,12 +77,6 @@ def _sql(statement: str, **types: Any) -> TextClause:
 
 # The answer path is written as SQL once: building Core statements per answer cost more CPU
 # than SQLite spent running them. The ON CONFLICT forms are the same in SQLite and PostgreSQL.
-_ZONES = text(
-    "SELECT (SELECT timezone FROM members WHERE guild_id = :g AND user_id = :u),"
-    " (SELECT timezone FROM guild_settings WHERE guild_id = :g),"
-    " (SELECT zone_next FROM members WHERE guild_id = :g AND user_id = :u),"
-    " (SELECT zone_next_at FROM members WHERE guild_id = :g AND user_id = :u)"
-).columns(zone_next_at=UTCDateTime())
 # Result columns typed, so SQLite's text dates come back as dates.
 _DAYS = text(
     "SELECT day FROM activity_days WHERE guild_id = :g AND user_id = :u AND counted"
@@ -288,15 +283,6 @@ class Store:
     def _member_where(who: MemberRef) -> Any:
         return and_(col(Member.guild_id) == who.guild_id, col(Member.user_id) == who.user_id)
 
-    def _today(self, session: Session, who: MemberRef, at: datetime) -> date:
-        """The member's date at `at`: their zone (a requested change from its instant on),
-        else the server's, else UTC."""
-        row = session.execute(_ZONES, self._ids(who)).one()
-        name = _text(row[0])
-        if row[2] is not None and row[3] is not None and at >= row[3]:
-            name = _text(row[2])
-        return local_day(at, member_zone(name, _text(row[1])))
-
     @staticmethod
     def _recorded(
         who: engine.Who, new: bool, awarded: int, total: int, due: datetime | None = None
@@ -364,8 +350,8 @@ class Store:
         member: Member = row[0]
         guild_zone_name = _text(row[1])
         zone = member.timezone
-        if at is not None and member.zone_next_at is not None and at >= member.zone_next_at:
-            zone = member.zone_next
+        if at is not None:
+            zone = zone_in_force(zone, member.zone_next, member.zone_next_at, at)
         return MemberView(
             member.guild_id,
             member.user_id,
@@ -580,10 +566,7 @@ class Store:
             if row is None:
                 today = local_day(at, member_zone(None, guild_zone))
                 return StreakFacts(StreakState(), today, (), ())
-            zone = row[0]
-            next_at = tx.read_instant(row[2])
-            if row[1] is not None and next_at is not None and at >= next_at:
-                zone = row[1]
+            zone = zone_in_force(row[0], row[1], tx.read_instant(row[2]), at)
             state = StreakState(
                 mode=row[3],
                 target=int(row[4]),
@@ -628,12 +611,10 @@ class Store:
 
         def work(tx: Tx) -> ZoneChange:
             member = engine.member(tx, who.guild_id, who.user_id, who.display_name, at)
-            current = member.zone
-            if member.zone_next is not None and member.zone_next_at is not None:
-                if at >= member.zone_next_at:
-                    current = member.zone_next
-                elif zone == member.zone_next:
-                    return ZoneChange("pending", member.zone_next_at)
+            current = member.zone_name(at)
+            pending = member.zone_next_at is not None and at < member.zone_next_at
+            if pending and zone == member.zone_next:
+                return ZoneChange("pending", member.zone_next_at)
             if zone == current:
                 return ZoneChange("same")
             ids = member.ids

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.domain.streaks import zone_in_force
 from bot.domain.values import Claim, DeliveryRow, MemberRef, ReminderTarget, ScheduleRow
 from bot.storage.db import Database
 from bot.storage.models import Delivery, GuildSettings, Member, Schedule
@@ -468,9 +469,7 @@ class TimedStore:
             targets = []
             for row in rows:
                 member: Member = row[0]
-                zone = member.timezone
-                if member.zone_next_at is not None and at >= member.zone_next_at:
-                    zone = member.zone_next
+                zone = zone_in_force(member.timezone, member.zone_next, member.zone_next_at, at)
                 targets.append(
                     ReminderTarget(
                         member.guild_id,
