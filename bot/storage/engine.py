@@ -360,9 +360,14 @@ def save(tx: Tx, who: Who, at: datetime) -> int:
 
 # -- memory cards ---------------------------------------------------------------------------
 
+_CARD_COLUMNS = "state, step, stability, difficulty, due, last_review, reps, lapses"
 _CARD = Sql(
-    "SELECT state, step, stability, difficulty, due, last_review, reps, lapses"
-    " FROM memory_cards WHERE guild_id = :g AND user_id = :u AND item_id = :item"
+    f"SELECT {_CARD_COLUMNS} FROM memory_cards"
+    " WHERE guild_id = :g AND user_id = :u AND item_id = :item"
+)
+_CARDS = Sql(
+    f"SELECT item_id, {_CARD_COLUMNS} FROM memory_cards"
+    " WHERE guild_id = :g AND user_id = :u ORDER BY item_id"
 )
 _SAVE_CARD = Sql(
     "INSERT INTO memory_cards (guild_id, user_id, item_id, kind, state, step, stability,"
@@ -387,8 +392,15 @@ def card_of(tx: Tx, who: Who, item_id: str, at: datetime) -> memory.MemoryCard:
 
 def stored(tx: Tx, ids: dict[str, int], item_id: str) -> memory.MemoryCard | None:
     row = tx.one(_CARD, {**ids, "item": item_id})
-    if row is None:
-        return None
+    return None if row is None else _card(tx, row)
+
+
+def all_cards(tx: Tx, ids: dict[str, int]) -> list[tuple[str, memory.MemoryCard]]:
+    """Every card of a member, by item, in one statement."""
+    return [(str(row[0]), _card(tx, row[1:])) for row in tx.all(_CARDS, ids)]
+
+
+def _card(tx: Tx, row: Any) -> memory.MemoryCard:
     due = tx.read_instant(row[4])
     assert due is not None
     return memory.MemoryCard(
@@ -440,8 +452,10 @@ _CARDED = Sql("SELECT item_id FROM memory_cards WHERE guild_id = :g AND user_id 
 
 
 def carded(tx: Tx, who: Who, items: Iterable[str]) -> set[str]:
-    """Which of these items the member already has a card for."""
+    """Which of these items the member already has a card for (no read when none asked)."""
     wanted = set(items)
+    if not wanted:
+        return set()
     return {str(item) for (item,) in tx.all(_CARDED, who.ids) if item in wanted}
 
 

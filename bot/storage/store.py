@@ -217,9 +217,6 @@ _INTRODUCED_Q = Sql(
     " AND introduced_on = :day"
 )
 _LESSONS_DONE_Q = Sql("SELECT lesson_id FROM lesson_progress WHERE guild_id = :g AND user_id = :u")
-_CARD_ITEMS_Q = Sql(
-    "SELECT item_id FROM memory_cards WHERE guild_id = :g AND user_id = :u ORDER BY item_id"
-)
 
 
 def _run_state(row: Sequence[Any]) -> RunState:
@@ -788,9 +785,7 @@ class Store:
         """Every card of the member (for the console's and tests' look at intervals)."""
 
         def work(tx: Tx) -> list[tuple[str, MemoryCard]]:
-            ids = {"g": who.guild_id, "u": who.user_id}
-            items = [str(x) for (x,) in tx.all(_CARD_ITEMS_Q, ids)]
-            return [(item, card) for item in items if (card := engine.stored(tx, ids, item))]
+            return engine.all_cards(tx, {"g": who.guild_id, "u": who.user_id})
 
         return await self.db.read_tx(work)
 
