@@ -155,7 +155,7 @@ class ProgressService:
         profile = await self.ctx.store.profile(who, now)
         streak = await self.streak(who)
         view = profile.view
-        zone, _today = self.ctx.today_of(view)
+        zone, today = self.ctx.today_of(view)
         lessons = self.ctx.curriculum.lessons
         accuracy = (
             f"{100 * profile.correct / profile.answered:.0f}% "
@@ -165,7 +165,7 @@ class ProgressService:
         )
         done = len(profile.lessons_done & set(lessons))
         unit = _weeks if streak.mode == "weekly" else _days
-        image = await self._picture(who, view.display_name, profile.days, streak)
+        image = await self._picture(who, view.display_name, profile.days, today, streak)
         return Card(
             title=f"👤 {view.display_name}" if view.display_name else "👤 Your profile",
             fields=(
@@ -180,11 +180,10 @@ class ProgressService:
         )
 
     async def _picture(
-        self, who: MemberRef, name: str, days: tuple[date, ...], streak: StreakView
+        self, who: MemberRef, name: str, days: tuple[date, ...], today: date, streak: StreakView
     ) -> Image:
         """The last 26 weeks as a calendar with XP over time, drawn off the event loop."""
         xp_by_day = await self.ctx.store.xp_by_day(who)
-        _view, _zone, today = await self.ctx.member_day(who)
         numbers = (streak.current, streak.best, streak.studied_today)
         data, alt = await asyncio.to_thread(
             profile_image, list(days), today, xp_by_day, name or "You", numbers
